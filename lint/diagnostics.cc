@@ -1,0 +1,40 @@
+#include "lint/diagnostics.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace onnxtidy {
+
+const char* SeverityName(Severity s) {
+  switch (s) {
+    case Severity::kInfo: return "info";
+    case Severity::kWarning: return "warning";
+    case Severity::kError: return "error";
+  }
+  return "error";
+}
+
+const char* FixSafetyName(FixSafety s) {
+  switch (s) {
+    case FixSafety::kSafe: return "safe";
+    case FixSafety::kUnsafe: return "unsafe";
+    case FixSafety::kDisplayOnly: return "display-only";
+  }
+  return "display-only";
+}
+
+int ModelReport::Count(Severity s) const {
+  return static_cast<int>(std::count_if(findings.begin(), findings.end(),
+                                        [s](const Finding& f) { return f.severity == s; }));
+}
+
+void SortFindings(std::vector<Finding>& findings) {
+  auto key = [](const Finding& f) {
+    const Location& l = f.location;
+    return std::tie(l.graph, l.node_index, l.input_index, l.output_index, f.rule, f.message);
+  };
+  std::stable_sort(findings.begin(), findings.end(),
+                   [&](const Finding& a, const Finding& b) { return key(a) < key(b); });
+}
+
+}  // namespace onnxtidy

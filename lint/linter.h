@@ -1,0 +1,19 @@
+// Runs the rules over the type pass of one model and collects sorted findings.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lint/diagnostics.h"
+#include "lint/rule.h"
+#include "onnx/onnx_pb.h"
+
+namespace onnxtidy {
+
+ModelReport LintModel(const onnx::ModelProto& model, const std::string& path, const std::vector<const Rule*>& rules);
+
+// Loads and lints; a file that cannot be loaded gives a report with `error` set.
+ModelReport LintFile(const std::string& path, const std::vector<const Rule*>& rules);
+
+}  // namespace onnxtidy

@@ -1,0 +1,63 @@
+#include <string>
+
+#include "lint/reporters.h"
+
+namespace onnxtidy {
+namespace {
+
+std::string Where(const ModelReport& r, const Location& l) {
+  std::string s = r.path + ":" + l.graph;
+  if (l.node_index >= 0) s += ":#" + std::to_string(l.node_index);
+  return s;
+}
+
+// "initializer 'W'" or "graph input 'x' -> Cast 'c' -> Relu #3": oldest first.
+std::string History(const Provenance& p) {
+  std::string s = p.chain.back().how;
+  for (size_t i = p.chain.size() - 1; i-- > 0;) {
+    const ProvenanceStep& step = p.chain[i];
+    if (step.op_type.empty()) continue;
+    s += " -> " + step.op_type + (step.node.empty() ? " #" + std::to_string(step.node_index) : " '" + step.node + "'");
+    if (step.graph != p.chain[i + 1].graph) s += " in " + step.graph;
+  }
+  return s;
+}
+
+std::string Plural(int n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& out) {
+  int errors = 0, warnings = 0, infos = 0, checked = 0;
+  for (const ModelReport& r : reports) {
+    if (!r.error.empty()) continue;
+    ++checked;
+    errors += r.Count(Severity::kError);
+    warnings += r.Count(Severity::kWarning);
+    infos += r.Count(Severity::kInfo);
+    for (const Finding& f : r.findings) {
+      out << Where(r, f.location) << ": " << SeverityName(f.severity) << ": " << f.message << " [" << f.rule << "]\n";
+      for (const std::string& n : f.notes) out << "    note: " << n << "\n";
+      for (const Provenance& p : f.provenance) {
+        out << "    note: " << (p.role.empty() ? "" : p.role + " ") << "'" << p.value << "' is " << p.dtype << ": "
+            << History(p) << "\n";
+      }
+      if (f.fix) {
+        out << "    fix (" << FixSafetyName(f.fix->safety) << "): " << f.fix->title;
+        if (!f.fix->reason.empty()) out << " -- " << f.fix->reason;
+        out << "\n";
+      }
+    }
+  }
+  if (checked == 0) return;  // every file failed to load; stderr said why
+  if (errors + warnings + infos == 0) {
+    out << "All checks passed (" << Plural(checked, "model") << ").\n";
+    return;
+  }
+  out << "Found " << Plural(errors, "error") << ", " << Plural(warnings, "warning") << " and " << Plural(infos, "info")
+      << " in " << Plural(checked, "model") << ".\n";
+}
+
+}  // namespace onnxtidy

@@ -1,0 +1,67 @@
+#include "lint/rule.h"
+
+#include "lint/schema_binding.h"
+
+namespace onnxtidy {
+
+const char* FixAvailabilityName(FixAvailability f) {
+  switch (f) {
+    case FixAvailability::kNone: return "none";
+    case FixAvailability::kSafe: return "safe";
+    case FixAvailability::kUnsafe: return "unsafe";
+  }
+  return "none";
+}
+
+const ValueRecord* NodeView::ValueAt(const std::vector<int>& ids, int slot) const {
+  if (slot < 0 || static_cast<size_t>(slot) >= ids.size() || ids[static_cast<size_t>(slot)] < 0) return nullptr;
+  return &tm_.values[static_cast<size_t>(ids[static_cast<size_t>(slot)])];
+}
+
+std::string NodeView::DescribeInput(int slot) const {
+  const ValueRecord* v = Input(slot);
+  return "input " + InputRole(node_.schema, slot) + (v != nullptr ? " '" + v->name + "'" : "");
+}
+
+Provenance NodeView::InputProvenance(int slot) const {
+  return TraceDtype(tm_, node_.inputs[static_cast<size_t>(slot)], "input " + InputRole(node_.schema, slot));
+}
+
+Provenance NodeView::OutputProvenance(int slot) const {
+  return TraceDtype(tm_, node_.outputs[static_cast<size_t>(slot)], "output " + std::to_string(slot));
+}
+
+Location NodeView::NodeLocation() const {
+  Location l;
+  l.graph = graph_path();
+  l.node = node_.name();
+  l.node_index = node_.index;
+  l.op_type = node_.op_type();
+  return l;
+}
+
+Location NodeView::InputLocation(int slot) const {
+  Location l = NodeLocation();
+  l.input_index = slot;
+  if (const ValueRecord* v = Input(slot)) l.value = v->name;
+  return l;
+}
+
+Location NodeView::OutputLocation(int slot) const {
+  Location l = NodeLocation();
+  l.output_index = slot;
+  if (const ValueRecord* v = Output(slot)) l.value = v->name;
+  return l;
+}
+
+Finding& FindingSink::Add(Location location, std::string message) {
+  Finding f;
+  f.rule = info_.id;
+  f.severity = info_.severity;
+  f.message = std::move(message);
+  f.location = std::move(location);
+  out_.push_back(std::move(f));
+  return out_.back();
+}
+
+}  // namespace onnxtidy

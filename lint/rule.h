@@ -1,0 +1,71 @@
+// What a rule is: metadata plus read-only checks over the type pass. Rules never
+// walk graphs (the linter hands them every node of every graph) and never mutate.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lint/diagnostics.h"
+#include "lint/type_engine.h"
+
+namespace onnxtidy {
+
+enum class FixAvailability { kNone, kSafe, kUnsafe };
+const char* FixAvailabilityName(FixAvailability f);
+
+struct RuleInfo {
+  std::string id;  // kebab-case, names the problem; never changes once released
+  Severity severity = Severity::kError;
+  FixAvailability fix = FixAvailability::kNone;
+  std::string summary;  // one line
+};
+
+// A read-only view of one node and its typed operands.
+class NodeView {
+ public:
+  NodeView(const TypedModel& tm, int node) : tm_(tm), node_(tm.nodes[static_cast<size_t>(node)]) {}
+
+  const NodeRecord& record() const { return node_; }
+  const TypedModel& model() const { return tm_; }
+  const std::string& graph_path() const { return tm_.graphs[static_cast<size_t>(node_.graph)].path; }
+  std::string Label() const { return NodeLabel(node_); }
+
+  // The value at an input/output slot, or nullptr when omitted.
+  const ValueRecord* Input(int slot) const { return ValueAt(node_.inputs, slot); }
+  const ValueRecord* Output(int slot) const { return ValueAt(node_.outputs, slot); }
+
+  // "input A 'x'" (schema formal name) or "input 2 'x'" (variadic).
+  std::string DescribeInput(int slot) const;
+  Provenance InputProvenance(int slot) const;
+  Provenance OutputProvenance(int slot) const;
+  Location InputLocation(int slot) const;
+  Location OutputLocation(int slot) const;
+
+ private:
+  const ValueRecord* ValueAt(const std::vector<int>& ids, int slot) const;
+  Location NodeLocation() const;
+
+  const TypedModel& tm_;
+  const NodeRecord& node_;
+};
+
+// Collects one rule's findings, stamping its id and default severity.
+class FindingSink {
+ public:
+  FindingSink(const RuleInfo& info, std::vector<Finding>& out) : info_(info), out_(out) {}
+  Finding& Add(Location location, std::string message);
+
+ private:
+  const RuleInfo& info_;
+  std::vector<Finding>& out_;
+};
+
+class Rule {
+ public:
+  virtual ~Rule() = default;
+  virtual const RuleInfo& info() const = 0;
+  // Called for every node of every graph, subgraph and function instance.
+  virtual void CheckNode(const NodeView& node, FindingSink& out) const = 0;
+};
+
+}  // namespace onnxtidy

@@ -1,0 +1,83 @@
+#include "lint/schema_binding.h"
+
+#include <algorithm>
+
+namespace onnxtidy {
+namespace {
+
+using Formal = onnx::OpSchema::FormalParameter;
+
+const Formal* FormalAt(const std::vector<Formal>& formals, int slot) {
+  if (slot < 0 || formals.empty()) return nullptr;
+  if (static_cast<size_t>(slot) < formals.size()) return &formals[static_cast<size_t>(slot)];
+  const Formal& last = formals.back();
+  return last.GetOption() == onnx::OpSchema::Variadic ? &last : nullptr;
+}
+
+}  // namespace
+
+const Formal* InputFormal(const onnx::OpSchema& schema, int slot) { return FormalAt(schema.inputs(), slot); }
+const Formal* OutputFormal(const onnx::OpSchema& schema, int slot) { return FormalAt(schema.outputs(), slot); }
+
+bool IsTypeParam(const onnx::OpSchema& schema, const std::string& type_str) {
+  const auto& params = schema.typeConstraintParams();
+  return std::any_of(params.begin(), params.end(),
+                     [&](const auto& p) { return p.type_param_str == type_str; });
+}
+
+bool BindsTypeParam(const onnx::OpSchema& schema, const Formal& formal) {
+  if (formal.GetOption() == onnx::OpSchema::Variadic && !formal.GetIsHomogeneous()) return false;
+  return IsTypeParam(schema, formal.GetTypeStr());
+}
+
+bool AllowsType(const Formal& formal, const std::string& type_string) {
+  for (const auto* allowed : formal.GetTypes()) {
+    if (*allowed == type_string) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> AllowedTypeStrings(const Formal& formal) {
+  std::vector<std::string> out;
+  for (const auto* allowed : formal.GetTypes()) out.push_back(*allowed);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string InputRole(const onnx::OpSchema* schema, int slot) {
+  if (schema == nullptr) return std::to_string(slot);
+  const Formal* formal = InputFormal(*schema, slot);
+  if (formal == nullptr || formal->GetOption() == onnx::OpSchema::Variadic) return std::to_string(slot);
+  return formal->GetName();
+}
+
+std::vector<ParamBinding> BindTypeParams(const onnx::OpSchema& schema, const std::vector<std::string>& input_types,
+                                         const std::vector<bool>& input_constant) {
+  std::vector<ParamBinding> out;
+  for (size_t i = 0; i < input_types.size(); ++i) {
+    if (input_types[i].empty()) continue;  // omitted optional or unknown: never guess
+    const Formal* formal = InputFormal(schema, static_cast<int>(i));
+    if (formal == nullptr || !BindsTypeParam(schema, *formal)) continue;
+    const std::string& param = formal->GetTypeStr();
+    auto it = std::find_if(out.begin(), out.end(), [&](const ParamBinding& b) { return b.param == param; });
+    if (it == out.end()) {
+      out.push_back(ParamBinding{param, {}, -1, false});
+      it = out.end() - 1;
+    }
+    it->slots.push_back(SlotType{static_cast<int>(i), input_types[i], input_constant[i]});
+  }
+  for (ParamBinding& b : out) {
+    b.chosen = 0;
+    for (const SlotType& s : b.slots) b.conflict |= s.type != b.slots[0].type;
+    if (!b.conflict) continue;
+    for (size_t k = 0; k < b.slots.size(); ++k) {
+      if (!b.slots[k].constant) {
+        b.chosen = static_cast<int>(k);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace onnxtidy

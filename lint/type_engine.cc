@@ -1,0 +1,479 @@
+#include "lint/type_engine.h"
+
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <set>
+
+#include "lint/dtype.h"
+#include "lint/inference_context.h"
+#include "onnx/defs/data_type_utils.h"
+
+namespace onnxtidy {
+namespace {
+
+using OpsetMap = std::map<std::string, int>;
+
+// Deeper nesting of function calls is treated as unknown rather than followed.
+constexpr int kMaxFunctionDepth = 32;
+
+std::string NormalizeDomain(const std::string& d) { return d == "ai.onnx" ? "" : d; }
+
+OpsetMap ReadOpsets(const google::protobuf::RepeatedPtrField<onnx::OperatorSetIdProto>& imports,
+                    const OpsetMap* fallback) {
+  OpsetMap out;
+  if (fallback != nullptr) out = *fallback;
+  for (const auto& imp : imports) out[NormalizeDomain(imp.domain())] = static_cast<int>(imp.version());
+  return out;
+}
+
+onnx::TypeProto TensorTypeWithDims(int32_t elem, const google::protobuf::RepeatedField<int64_t>& dims) {
+  onnx::TypeProto t = TensorType(elem);
+  auto* shape = t.mutable_tensor_type()->mutable_shape();
+  for (int64_t d : dims) shape->add_dim()->set_dim_value(d);
+  return t;
+}
+
+// A node's output takes the element type of an input, never its shape.
+onnx::TypeProto WithoutShape(onnx::TypeProto t) {
+  if (t.has_tensor_type()) t.mutable_tensor_type()->clear_shape();
+  if (t.has_sparse_tensor_type()) t.mutable_sparse_tensor_type()->clear_shape();
+  return t;
+}
+
+std::optional<onnx::TypeProto> ConstantValueType(const onnx::NodeProto& node) {
+  for (const auto& a : node.attribute()) {
+    const std::string& n = a.name();
+    if (n == "value" && a.has_t()) return TensorTypeWithDims(a.t().data_type(), a.t().dims());
+    if (n == "sparse_value" && a.has_sparse_tensor()) {
+      return TensorTypeWithDims(a.sparse_tensor().values().data_type(), a.sparse_tensor().dims());
+    }
+    if (n == "value_float" || n == "value_floats") return TensorType(kFloat);
+    if (n == "value_int" || n == "value_ints") return TensorType(kInt64);
+    if (n == "value_string" || n == "value_strings") return TensorType(kString);
+  }
+  return std::nullopt;
+}
+
+bool HasAttributeRefs(const onnx::NodeProto& node) {
+  return std::any_of(node.attribute().begin(), node.attribute().end(),
+                     [](const auto& a) { return !a.ref_attr_name().empty(); });
+}
+
+// A function body node with its attribute references replaced by the caller's values.
+onnx::NodeProto ResolveAttributeRefs(const onnx::NodeProto& body_node, const onnx::NodeProto& caller) {
+  onnx::NodeProto out = body_node;
+  out.clear_attribute();
+  for (const auto& a : body_node.attribute()) {
+    if (a.ref_attr_name().empty()) {
+      *out.add_attribute() = a;
+      continue;
+    }
+    for (const auto& actual : caller.attribute()) {
+      if (actual.name() != a.ref_attr_name()) continue;
+      onnx::AttributeProto* copy = out.add_attribute();
+      *copy = actual;
+      copy->set_name(a.name());
+    }
+    // Not given by the caller: the op's default applies, so leave it out.
+  }
+  return out;
+}
+
+class Scope {
+ public:
+  explicit Scope(const Scope* parent) : parent_(parent) {}
+  void Define(const std::string& name, int id) { names_[name] = id; }
+  int Lookup(const std::string& name) const {
+    for (const Scope* s = this; s != nullptr; s = s->parent_) {
+      auto it = s->names_.find(name);
+      if (it != s->names_.end()) return it->second;
+    }
+    return -1;
+  }
+  bool DefinesLocally(const std::string& name) const { return names_.count(name) != 0; }
+
+ private:
+  const Scope* parent_;
+  std::unordered_map<std::string, int> names_;
+};
+
+struct OutputPlan {
+  std::optional<onnx::TypeProto> type;
+  OriginKind origin = OriginKind::kNodeOutput;
+  int from = -1;
+};
+
+class Engine {
+ public:
+  Engine(const onnx::ModelProto& model, TypedModel& out) : model_(model), out_(out) {
+    for (const auto& fn : model.functions()) functions_[{NormalizeDomain(fn.domain()), fn.name()}] = &fn;
+  }
+
+  void Run() {
+    OpsetMap opsets = ReadOpsets(model_.opset_import(), nullptr);
+    NoteNewerThanKnown(opsets);
+    GraphRecord main;
+    main.path = "main";
+    main.kind = GraphKind::kMain;
+    WalkGraph(model_.graph(), nullptr, std::move(main), opsets, nullptr);
+  }
+
+ private:
+  int NewValue(const std::string& name, int graph, std::optional<onnx::TypeProto> type, OriginKind origin,
+               int node = -1, int from = -1, bool constant = false) {
+    ValueRecord v;
+    v.name = name;
+    v.graph = graph;
+    if (type) v.type_string = TypeString(*type);
+    if (!v.type_string.empty()) v.type = std::move(type);
+    v.origin = origin;
+    v.node = node;
+    v.from = from;
+    v.constant = constant;
+    out_.values.push_back(std::move(v));
+    return static_cast<int>(out_.values.size()) - 1;
+  }
+
+  void NoteNewerThanKnown(const OpsetMap& opsets) {
+    std::string newer;
+    const auto& known = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+    for (const auto& [domain, version] : opsets) {
+      auto it = known.find(domain.empty() ? onnx::ONNX_DOMAIN : domain);
+      if (it == known.end() || version <= it->second.second) continue;
+      if (!newer.empty()) newer += ", ";
+      newer += (domain.empty() ? "ai.onnx" : domain) + " opset " + std::to_string(version) + " (known up to " +
+               std::to_string(it->second.second) + ")";
+    }
+    if (model_.ir_version() > onnx::IR_VERSION) {
+      if (!newer.empty()) newer += ", ";
+      newer += "IR version " + std::to_string(model_.ir_version()) + " (known up to " +
+               std::to_string(onnx::IR_VERSION) + ")";
+    }
+    if (newer.empty()) return;
+    out_.notices.push_back("model uses " + newer +
+                           "; it is checked with the newest schemas onnx-tidy knows, which may be older");
+  }
+
+  int WalkGraph(const onnx::GraphProto& g, const Scope* parent, GraphRecord rec, const OpsetMap& opsets,
+                const std::vector<const onnx::TypeProto*>* bound_inputs) {
+    const int gid = static_cast<int>(out_.graphs.size());
+    rec.proto = &g;
+    for (const auto& vi : g.value_info()) rec.value_info[vi.name()] = &vi;
+    out_.graphs.push_back(std::move(rec));
+    Scope scope(parent);
+
+    std::unordered_map<std::string, const onnx::TensorProto*> initializers;
+    for (const auto& t : g.initializer()) initializers[t.name()] = &t;
+
+    for (int i = 0; i < g.input_size(); ++i) {
+      const auto& in = g.input(i);
+      auto init = initializers.find(in.name());
+      const onnx::TensorProto* init_tensor = init == initializers.end() ? nullptr : init->second;
+      const onnx::TypeProto* bound =
+          bound_inputs != nullptr && static_cast<size_t>(i) < bound_inputs->size() ? (*bound_inputs)[i] : nullptr;
+      int id;
+      if (!TypeString(in.type()).empty()) {
+        id = NewValue(in.name(), gid, in.type(), OriginKind::kGraphInput, -1, -1, init_tensor != nullptr);
+      } else if (bound != nullptr && !TypeString(*bound).empty()) {
+        const int owner = out_.graphs[gid].owner_node;
+        id = NewValue(in.name(), gid, *bound, OriginKind::kSubgraphInput, owner, -1, false);
+      } else if (init_tensor != nullptr) {
+        id = NewValue(in.name(), gid, TensorTypeWithDims(init_tensor->data_type(), init_tensor->dims()),
+                      OriginKind::kInitializer, -1, -1, true);
+      } else {
+        id = NewValue(in.name(), gid, std::nullopt, OriginKind::kGraphInput);
+      }
+      out_.values[static_cast<size_t>(id)].initializer = init_tensor;
+      scope.Define(in.name(), id);
+      out_.graphs[gid].inputs.push_back(id);
+    }
+    for (const auto& t : g.initializer()) {
+      if (scope.DefinesLocally(t.name())) continue;
+      int id = NewValue(t.name(), gid, TensorTypeWithDims(t.data_type(), t.dims()), OriginKind::kInitializer, -1,
+                        -1, true);
+      out_.values[static_cast<size_t>(id)].initializer = &t;
+      scope.Define(t.name(), id);
+    }
+    for (const auto& st : g.sparse_initializer()) {
+      const std::string& name = st.values().name();
+      if (scope.DefinesLocally(name)) continue;
+      scope.Define(name, NewValue(name, gid, TensorTypeWithDims(st.values().data_type(), st.dims()),
+                                  OriginKind::kSparseInitializer, -1, -1, true));
+    }
+
+    for (int i = 0; i < g.node_size(); ++i) VisitNode(g.node(i), gid, i, scope, opsets);
+
+    for (const auto& o : g.output()) {
+      int id = scope.Lookup(o.name());
+      if (id < 0) id = NewValue(o.name(), gid, std::nullopt, OriginKind::kUndefined);
+      out_.graphs[gid].outputs.push_back(id);
+    }
+    return gid;
+  }
+
+  int ResolveInput(const std::string& name, int graph, const Scope& scope) {
+    if (name.empty()) return -1;
+    int id = scope.Lookup(name);
+    return id >= 0 ? id : NewValue(name, graph, std::nullopt, OriginKind::kUndefined);
+  }
+
+  std::string SubgraphPath(int graph, const NodeRecord& node, const std::string& attr) const {
+    const std::string label = node.name().empty() ? "#" + std::to_string(node.index) : node.name();
+    return out_.graphs[graph].path + "/" + label + "(" + node.op_type() + ")." + attr;
+  }
+
+  void VisitNode(const onnx::NodeProto& n, int graph, int index, Scope& scope, const OpsetMap& opsets) {
+    const int nid = static_cast<int>(out_.nodes.size());
+    out_.nodes.emplace_back();
+    out_.graphs[graph].nodes.push_back(nid);
+
+    NodeRecord rec;
+    rec.proto = &n;
+    rec.graph = graph;
+    rec.index = index;
+    rec.domain = NormalizeDomain(n.domain());
+    auto op = opsets.find(rec.domain);
+    rec.opset = op == opsets.end() ? -1 : op->second;
+    for (const auto& in : n.input()) rec.inputs.push_back(ResolveInput(in, graph, scope));
+
+    auto fn = functions_.find({rec.domain, n.op_type()});
+    std::vector<OutputPlan> plan(static_cast<size_t>(n.output_size()));
+    std::map<std::string, int> walked;  // graph attribute -> graph id
+    if (fn != functions_.end()) {
+      rec.function = fn->second;
+      plan = InstantiateFunction(nid, rec, *fn->second, opsets);
+    } else {
+      PlanFromSchema(nid, rec, scope, opsets, plan, walked);
+    }
+
+    // Graph attributes nobody walked yet (unknown op, inference declined): declared types only.
+    for (const auto& a : n.attribute()) {
+      if (a.has_g() && !walked.count(a.name())) {
+        walked[a.name()] = WalkGraph(a.g(), &scope, SubgraphRecord(graph, rec, nid, a.name()), opsets, nullptr);
+      }
+      for (int k = 0; k < a.graphs_size(); ++k) {
+        const std::string key = a.name() + "[" + std::to_string(k) + "]";
+        walked[key] = WalkGraph(a.graphs(k), &scope, SubgraphRecord(graph, rec, nid, key), opsets, nullptr);
+      }
+    }
+    for (const auto& [attr, gid] : walked) rec.subgraphs.push_back(gid);
+    if (rec.domain.empty() && (n.op_type() == "If" || n.op_type() == "Loop")) LinkSubgraphOutputs(rec, walked, plan);
+
+    bool all_constant = !rec.inputs.empty() && rec.subgraphs.empty();
+    for (int id : rec.inputs) all_constant &= id < 0 || out_.values[static_cast<size_t>(id)].constant;
+    const bool is_constant_op = rec.domain.empty() && n.op_type() == "Constant";
+
+    const auto& value_info = out_.graphs[graph].value_info;
+    for (int j = 0; j < n.output_size(); ++j) {
+      const std::string& name = n.output(j);
+      if (name.empty()) {
+        rec.outputs.push_back(-1);
+        continue;
+      }
+      OutputPlan& p = plan[static_cast<size_t>(j)];
+      if (!p.type || TypeString(*p.type).empty()) {
+        auto vi = value_info.find(name);
+        if (vi != value_info.end() && !TypeString(vi->second->type()).empty()) {
+          p = OutputPlan{vi->second->type(), OriginKind::kValueInfo, -1};
+        }
+      }
+      int id = NewValue(name, graph, p.type, p.origin, nid, p.from, is_constant_op || all_constant);
+      scope.Define(name, id);
+      rec.outputs.push_back(id);
+    }
+    out_.nodes[static_cast<size_t>(nid)] = std::move(rec);
+  }
+
+  GraphRecord SubgraphRecord(int graph, const NodeRecord& rec, int nid, const std::string& attr) const {
+    GraphRecord g;
+    g.path = SubgraphPath(graph, rec, attr);
+    g.kind = GraphKind::kSubgraph;
+    g.parent = graph;
+    g.owner_node = nid;
+    return g;
+  }
+
+  void PlanFromSchema(int nid, NodeRecord& rec, Scope& scope, const OpsetMap& opsets, std::vector<OutputPlan>& plan,
+                      std::map<std::string, int>& walked) {
+    const onnx::NodeProto& n = *rec.proto;
+    if (rec.domain.empty() && n.op_type() == "Constant") {
+      plan[0] = OutputPlan{ConstantValueType(n), OriginKind::kConstantNode, -1};
+    }
+    if (rec.opset < 0) return;
+    rec.schema = onnx::OpSchemaRegistry::Schema(n.op_type(), rec.opset, rec.domain);
+    if (rec.schema == nullptr) return;
+    const onnx::OpSchema& schema = *rec.schema;
+    try {
+      schema.Verify(n);
+    } catch (const std::exception& e) {
+      rec.schema_error = e.what();
+    }
+
+    std::vector<std::string> types;
+    std::vector<bool> constant;
+    for (int id : rec.inputs) {
+      const ValueRecord* v = id < 0 ? nullptr : &out_.values[static_cast<size_t>(id)];
+      types.push_back(v == nullptr ? "" : v->type_string);
+      constant.push_back(v != nullptr && v->constant);
+    }
+    rec.bindings = BindTypeParams(schema, types, constant);
+
+    bool need_inference = false;
+    for (int j = 0; j < n.output_size(); ++j) {
+      OutputPlan& p = plan[static_cast<size_t>(j)];
+      if (p.type) continue;
+      const auto* formal = OutputFormal(schema, j);
+      if (formal != nullptr && BindsTypeParam(schema, *formal)) {
+        for (const ParamBinding& b : rec.bindings) {
+          if (b.param != formal->GetTypeStr()) continue;
+          const int from = rec.inputs[static_cast<size_t>(b.Chosen().slot)];
+          p = OutputPlan{WithoutShape(*out_.values[static_cast<size_t>(from)].type), OriginKind::kNodeOutput, from};
+        }
+      } else if (formal != nullptr && !IsTypeParam(schema, formal->GetTypeStr()) && formal->GetTypes().size() == 1) {
+        p.type = onnx::Utils::DataTypeUtils::ToTypeProto(*formal->GetTypes().begin());
+      }
+      need_inference |= !p.type && !n.output(j).empty();
+    }
+    for (const auto& a : n.attribute()) need_inference |= a.has_g();
+    if (!need_inference || !schema.has_type_and_shape_inference_function() || !rec.schema_error.empty()) return;
+
+    // Inference functions dereference present inputs: run only when all are known.
+    std::vector<onnx::TypeProto> input_types;
+    input_types.reserve(rec.inputs.size());
+    for (int id : rec.inputs) {
+      if (id >= 0 && !out_.values[static_cast<size_t>(id)].Known()) return;
+      input_types.push_back(id < 0 ? onnx::TypeProto() : *out_.values[static_cast<size_t>(id)].type);
+    }
+    std::vector<const onnx::TypeProto*> input_ptrs;
+    for (size_t i = 0; i < input_types.size(); ++i) {
+      input_ptrs.push_back(rec.inputs[i] < 0 ? nullptr : &input_types[i]);
+    }
+    const int graph = rec.graph;
+    SubgraphWalker walk = [&](const std::string& attr, const std::vector<const onnx::TypeProto*>& bound) {
+      auto done = walked.find(attr);
+      int gid = -1;
+      if (done != walked.end()) {
+        gid = done->second;
+      } else {
+        const onnx::GraphProto* body = nullptr;
+        for (const auto& a : n.attribute()) {
+          if (a.name() == attr && a.has_g()) body = &a.g();
+        }
+        gid = WalkGraph(*body, &scope, SubgraphRecord(graph, rec, nid, attr), opsets, &bound);
+        walked[attr] = gid;
+      }
+      std::vector<const onnx::TypeProto*> outs;
+      for (int id : out_.graphs[static_cast<size_t>(gid)].outputs) {
+        const ValueRecord& v = out_.values[static_cast<size_t>(id)];
+        out_.owned_types.push_back(v.Known() ? *v.type : onnx::TypeProto());
+        outs.push_back(&out_.owned_types.back());
+      }
+      return outs;
+    };
+    InferenceResult result = RunSchemaInference(schema, n, input_ptrs, walk);
+    rec.inference_error = result.error;
+    for (size_t j = 0; j < plan.size() && j < result.outputs.size(); ++j) {
+      if (!plan[j].type && !TypeString(result.outputs[j]).empty()) plan[j].type = std::move(result.outputs[j]);
+    }
+  }
+
+  // If and Loop outputs come from their bodies: point provenance there, and for If
+  // fall back to a branch's type when inference declined (e.g. the branches disagree).
+  void LinkSubgraphOutputs(const NodeRecord& rec, const std::map<std::string, int>& walked,
+                           std::vector<OutputPlan>& plan) {
+    auto body_output = [&](const char* attr, size_t k) -> int {
+      auto it = walked.find(attr);
+      if (it == walked.end()) return -1;
+      const auto& outs = out_.graphs[static_cast<size_t>(it->second)].outputs;
+      return k < outs.size() ? outs[k] : -1;
+    };
+    const bool is_if = rec.op_type() == "If";
+    for (size_t j = 0; j < plan.size(); ++j) {
+      // Loop: body outputs are (cond, carried..., scan...), node outputs are (carried..., scan...).
+      int src = is_if ? body_output("then_branch", j) : body_output("body", j + 1);
+      if (src < 0 || !out_.values[static_cast<size_t>(src)].Known()) {
+        src = is_if ? body_output("else_branch", j) : -1;
+      }
+      if (src < 0 || !out_.values[static_cast<size_t>(src)].Known()) continue;
+      const ValueRecord& v = out_.values[static_cast<size_t>(src)];
+      OutputPlan& p = plan[j];
+      if (!p.type) {
+        if (!is_if) continue;  // Loop scan outputs gain a dimension; leave those to inference
+        p.type = WithoutShape(*v.type);
+      }
+      if (ElemType(*p.type) == ElemType(*v.type)) p.from = src;
+    }
+  }
+
+  std::vector<OutputPlan> InstantiateFunction(int nid, NodeRecord& rec, const onnx::FunctionProto& fn,
+                                              const OpsetMap& caller_opsets) {
+    const onnx::NodeProto& n = *rec.proto;
+    std::vector<OutputPlan> plan(static_cast<size_t>(n.output_size()));
+    if (depth_ >= kMaxFunctionDepth) return plan;
+    ++depth_;
+    GraphRecord g;
+    g.path = SubgraphPath(rec.graph, rec, "function");
+    g.kind = GraphKind::kFunction;
+    g.parent = rec.graph;
+    g.owner_node = nid;
+    g.function = &fn;
+    const int gid = static_cast<int>(out_.graphs.size());
+    out_.graphs.push_back(std::move(g));
+    rec.subgraphs.push_back(gid);
+
+    const OpsetMap opsets = ReadOpsets(fn.opset_import(), &caller_opsets);
+    Scope scope(nullptr);  // a function body sees only its formal inputs
+    for (int i = 0; i < fn.input_size(); ++i) {
+      const int actual = static_cast<size_t>(i) < rec.inputs.size() ? rec.inputs[static_cast<size_t>(i)] : -1;
+      std::optional<onnx::TypeProto> type;
+      bool constant = false;
+      if (actual >= 0 && out_.values[static_cast<size_t>(actual)].Known()) {
+        type = out_.values[static_cast<size_t>(actual)].type;
+        constant = out_.values[static_cast<size_t>(actual)].constant;
+      }
+      const int id = NewValue(fn.input(i), gid, type, OriginKind::kFunctionInput, nid, actual, constant);
+      scope.Define(fn.input(i), id);
+      out_.graphs[gid].inputs.push_back(id);
+    }
+    for (int i = 0; i < fn.node_size(); ++i) {
+      const onnx::NodeProto* body = &fn.node(i);
+      if (HasAttributeRefs(*body)) {
+        out_.owned_nodes.push_back(ResolveAttributeRefs(*body, n));
+        body = &out_.owned_nodes.back();
+      }
+      VisitNode(*body, gid, i, scope, opsets);
+    }
+    for (int j = 0; j < fn.output_size(); ++j) {
+      int id = scope.Lookup(fn.output(j));
+      if (id < 0) id = NewValue(fn.output(j), gid, std::nullopt, OriginKind::kUndefined);
+      out_.graphs[gid].outputs.push_back(id);
+      if (j < n.output_size() && out_.values[static_cast<size_t>(id)].Known()) {
+        plan[static_cast<size_t>(j)] =
+            OutputPlan{WithoutShape(*out_.values[static_cast<size_t>(id)].type), OriginKind::kNodeOutput, id};
+      }
+    }
+    --depth_;
+    return plan;
+  }
+
+  const onnx::ModelProto& model_;
+  TypedModel& out_;
+  std::map<std::pair<std::string, std::string>, const onnx::FunctionProto*> functions_;
+  int depth_ = 0;
+};
+
+}  // namespace
+
+TypedModel AnalyzeTypes(const onnx::ModelProto& model) {
+  TypedModel out(model);
+  Engine(model, out).Run();
+  return out;
+}
+
+std::string NodeLabel(const NodeRecord& node) {
+  if (!node.name().empty()) return node.op_type() + " '" + node.name() + "'";
+  return node.op_type() + " #" + std::to_string(node.index);
+}
+
+}  // namespace onnxtidy

@@ -1,0 +1,103 @@
+// The type pass: the element type of every value in the model, with where it came
+// from. Computed once; rules only read it. It walks the main graph, every graph
+// attribute (If/Loop/Scan bodies, with outer-scope lookup) and every call of a
+// model-local function, instantiated with the caller's actual types.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "lint/schema_binding.h"
+#include "onnx/defs/schema.h"
+#include "onnx/onnx_pb.h"
+
+namespace onnxtidy {
+
+enum class OriginKind {
+  kGraphInput,         // declared type of a graph input
+  kInitializer,        // data_type of an initializer
+  kSparseInitializer,  // data_type of a sparse initializer's values
+  kConstantNode,       // value attribute of a Constant node
+  kNodeOutput,         // computed by a node (binding, schema inference, Cast 'to', ...)
+  kValueInfo,          // nothing else knew; a value_info entry declared it
+  kFunctionInput,      // formal input of a model-local function: the caller's value
+  kSubgraphInput,      // input of a graph attribute, typed by the owner op (Loop/Scan)
+  kUndefined,          // a name used but defined nowhere in scope
+};
+
+struct ValueRecord {
+  std::string name;
+  int graph = -1;
+  std::optional<onnx::TypeProto> type;  // nullopt: unknown, never guessed
+  std::string type_string;              // TypeString(*type), "" when unknown or incomplete
+  OriginKind origin = OriginKind::kUndefined;
+  int node = -1;  // producer (kConstantNode, kNodeOutput); caller (kFunctionInput); owner (kSubgraphInput)
+  int from = -1;  // the value whose type this one took, to follow provenance back
+  bool constant = false;                      // computed only from initializers and Constants
+  const onnx::TensorProto* initializer = nullptr;  // kInitializer, or a graph input with a default
+  bool Known() const { return !type_string.empty(); }
+};
+
+enum class GraphKind { kMain, kSubgraph, kFunction };
+
+struct GraphRecord {
+  std::string path;  // "main", "main/cond(If).then_branch", "main/#4(Block).function"
+  GraphKind kind = GraphKind::kMain;
+  int parent = -1;      // enclosing graph; for a function body, the caller's graph
+  int owner_node = -1;  // the If/Loop/Scan or function call that owns this graph
+  const onnx::GraphProto* proto = nullptr;        // null for function bodies
+  const onnx::FunctionProto* function = nullptr;  // set for function bodies
+  std::vector<int> nodes;    // node ids in graph order
+  std::vector<int> inputs;   // value ids
+  std::vector<int> outputs;  // value ids
+  std::unordered_map<std::string, const onnx::ValueInfoProto*> value_info;
+};
+
+struct NodeRecord {
+  const onnx::NodeProto* proto = nullptr;
+  int graph = -1;
+  int index = -1;      // position in its graph
+  std::string domain;  // "" for ai.onnx
+  int opset = -1;      // version of `domain` in scope; -1 when not imported
+  const onnx::OpSchema* schema = nullptr;
+  const onnx::FunctionProto* function = nullptr;  // model-local function called
+  std::vector<int> inputs;   // value ids; -1 for an omitted optional input
+  std::vector<int> outputs;  // value ids; -1 for an omitted optional output
+  std::vector<ParamBinding> bindings;
+  std::string schema_error;     // the node does not match its schema (arity, attributes)
+  std::string inference_error;  // onnx's type inference threw
+  std::vector<int> subgraphs;   // graph ids owned by this node
+
+  const std::string& op_type() const { return proto->op_type(); }
+  const std::string& name() const { return proto->name(); }
+};
+
+class TypedModel {
+ public:
+  explicit TypedModel(const onnx::ModelProto& model) : model_(&model) {}
+  const onnx::ModelProto& model() const { return *model_; }
+
+  std::vector<GraphRecord> graphs;  // graphs[0] is main
+  std::vector<NodeRecord> nodes;    // every node of every graph and function instance
+  std::vector<ValueRecord> values;
+  // Model-level warnings about the check itself (e.g. opsets newer than the schemas known).
+  std::vector<std::string> notices;
+  // Nodes rewritten for a function call site (attribute references resolved).
+  std::deque<onnx::NodeProto> owned_nodes;
+  std::deque<onnx::TypeProto> owned_types;
+
+ private:
+  const onnx::ModelProto* model_;
+};
+
+// `model` must outlive the result.
+TypedModel AnalyzeTypes(const onnx::ModelProto& model);
+
+// "Gemm 'fc1'" or "Gemm #3" when unnamed.
+std::string NodeLabel(const NodeRecord& node);
+
+}  // namespace onnxtidy

@@ -1,0 +1,87 @@
+// Flags an input or output whose dtype the op's schema does not allow at the model's opset.
+// Docs: docs/rules/dtype-not-allowed.md
+#include <algorithm>
+
+#include "lint/dtype.h"
+#include "onnx/defs/schema.h"
+#include "rules/registry.h"
+
+namespace onnxtidy {
+namespace {
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// The first later version of the op that allows `type` at the same slot, or 0.
+int FirstVersionAllowing(const NodeRecord& node, int slot, bool is_input, const std::string& type) {
+  const auto& known = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  auto range = known.find(node.domain.empty() ? onnx::ONNX_DOMAIN : node.domain);
+  if (range == known.end()) return 0;
+  const onnx::OpSchema* current = node.schema;
+  for (int v = node.opset + 1; v <= range->second.second; ++v) {
+    const onnx::OpSchema* s = onnx::OpSchemaRegistry::Schema(node.op_type(), v, node.domain);
+    if (s == nullptr || s == current) continue;
+    current = s;
+    const auto* formal = is_input ? InputFormal(*s, slot) : OutputFormal(*s, slot);
+    if (formal != nullptr && AllowsType(*formal, type)) return s->SinceVersion();
+  }
+  return 0;
+}
+
+class DtypeNotAllowedRule final : public Rule {
+ public:
+  const RuleInfo& info() const override {
+    static const RuleInfo kInfo{"dtype-not-allowed", Severity::kError, FixAvailability::kNone,
+                                "an input or output has a dtype the op does not allow at the model's opset"};
+    return kInfo;
+  }
+
+  void CheckNode(const NodeView& node, FindingSink& out) const override {
+    const NodeRecord& r = node.record();
+    if (r.schema == nullptr) return;  // unknown op: nothing to check against
+    for (int slot = 0; slot < static_cast<int>(r.inputs.size()); ++slot) {
+      const ValueRecord* v = node.Input(slot);
+      if (v == nullptr || !v->Known()) continue;
+      Check(node, slot, /*is_input=*/true, *v, out);
+    }
+    for (int slot = 0; slot < static_cast<int>(r.outputs.size()); ++slot) {
+      const ValueRecord* v = node.Output(slot);
+      // An output that took its type from an input repeats that input's finding.
+      if (v == nullptr || !v->Known() || v->from >= 0 || v->origin == OriginKind::kValueInfo) continue;
+      Check(node, slot, /*is_input=*/false, *v, out);
+    }
+  }
+
+ private:
+  static void Check(const NodeView& node, int slot, bool is_input, const ValueRecord& v, FindingSink& out) {
+    const NodeRecord& r = node.record();
+    const auto* formal = is_input ? InputFormal(*r.schema, slot) : OutputFormal(*r.schema, slot);
+    if (formal == nullptr || AllowsType(*formal, v.type_string)) return;
+    const std::string op_version = r.op_type() + "-" + std::to_string(r.schema->SinceVersion());
+    const Provenance prov = is_input ? node.InputProvenance(slot) : node.OutputProvenance(slot);
+    const std::string what = is_input ? node.DescribeInput(slot) : "output " + std::to_string(slot) + " '" + v.name + "'";
+    Finding& f = out.Add(is_input ? node.InputLocation(slot) : node.OutputLocation(slot),
+                         node.Label() + ": " + what + " is " + prov.dtype + " (" + prov.origin + "), which " +
+                             op_version + " does not allow (opset " + std::to_string(r.opset) + ")");
+    std::string domain = r.domain.empty() ? "" : " in domain '" + r.domain + "'";
+    f.notes.push_back(op_version + domain + " allows " + formal->GetTypeStr() + " in {" +
+                      Join(AllowedTypeStrings(*formal)) + "}");
+    if (int v2 = FirstVersionAllowing(r, slot, is_input, v.type_string)) {
+      f.notes.push_back(r.op_type() + "-" + std::to_string(v2) + " allows " + v.type_string + ": opset " +
+                        std::to_string(v2) + " or later would accept it");
+    }
+    f.provenance = {prov};
+  }
+};
+
+}  // namespace
+
+const Rule& DtypeNotAllowed() {
+  static const DtypeNotAllowedRule kRule;
+  return kRule;
+}
+
+}  // namespace onnxtidy

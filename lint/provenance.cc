@@ -80,6 +80,7 @@ Provenance TraceDtype(const TypedModel& tm, int value_id, const std::string& rol
     step.value = v.name;
     step.dtype = DisplayType(v);
     step.graph = tm.graphs[static_cast<size_t>(v.graph)].path;
+    step.kind = KindId(v.origin);
     step.how = Describe(tm, v);
     if (v.node >= 0) {
       const NodeRecord& n = tm.nodes[static_cast<size_t>(v.node)];

@@ -13,7 +13,8 @@ struct ProvenanceStep {
   std::string value;
   std::string dtype;
   std::string graph;
-  std::string how;  // "graph input", "initializer", "output of Relu 'act'", ...
+  std::string kind;  // "graph_input", "initializer", "node_output", ... (OriginKind)
+  std::string how;   // "graph input 'x'", "initializer 'W'", "output of Relu 'act'", ...
   std::string node;  // producing node's name, "" when unnamed or none
   int node_index = -1;
   std::string op_type;

@@ -25,6 +25,7 @@ Json ToJson(const Provenance& p) {
     chain.push_back(Json{{"value", s.value},
                          {"dtype", s.dtype},
                          {"graph", s.graph},
+                         {"kind", s.kind},
                          {"how", s.how},
                          {"node", s.node},
                          {"node_index", IndexOrNull(s.node_index)},

@@ -16,7 +16,10 @@ std::string History(const Provenance& p) {
   std::string s = p.chain.back().how;
   for (size_t i = p.chain.size() - 1; i-- > 0;) {
     const ProvenanceStep& step = p.chain[i];
-    if (step.op_type.empty()) continue;
+    if (step.kind != "node_output") {
+      s += " -> " + step.how;
+      continue;
+    }
     s += " -> " + step.op_type + (step.node.empty() ? " #" + std::to_string(step.node_index) : " '" + step.node + "'");
     if (step.graph != p.chain[i + 1].graph) s += " in " + step.graph;
   }

@@ -1,0 +1,177 @@
+#include "lint/type_engine.h"
+
+#include <gtest/gtest.h>
+
+#include "lint/dtype.h"
+#include "lint/provenance.h"
+#include "tests/test_util.h"
+
+namespace onnxtidy {
+namespace {
+
+using testing::Parse;
+using testing::ToInitializer;
+
+// The value named `name` defined in the graph at `path` (last definition wins).
+const ValueRecord* Find(const TypedModel& tm, const std::string& path, const std::string& name) {
+  const ValueRecord* found = nullptr;
+  for (const ValueRecord& v : tm.values) {
+    if (v.name == name && tm.graphs[static_cast<size_t>(v.graph)].path == path) found = &v;
+  }
+  EXPECT_NE(found, nullptr) << path << " has no value '" << name << "'";
+  return found;
+}
+
+int IdOf(const TypedModel& tm, const ValueRecord* v) { return static_cast<int>(v - tm.values.data()); }
+
+TEST(TypeEngine, SourcesAndProvenance) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[1,4] x, bfloat16[4,4] W) => (float[1,4] y) {
+  c = Constant <value = float[1] {1.0}> ()
+  h = Cast <to = 16> (x)
+  r = Relu (h)
+  y = Add (x, c)
+})");
+  ToInitializer(m, "W");
+  TypedModel tm = AnalyzeTypes(m);
+  EXPECT_EQ(Find(tm, "main", "x")->origin, OriginKind::kGraphInput);
+  EXPECT_EQ(Find(tm, "main", "W")->origin, OriginKind::kInitializer);
+  EXPECT_TRUE(Find(tm, "main", "W")->constant);
+  EXPECT_EQ(Find(tm, "main", "W")->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, "main", "c")->origin, OriginKind::kConstantNode);
+  EXPECT_TRUE(Find(tm, "main", "c")->constant);
+  const ValueRecord* h = Find(tm, "main", "h");
+  EXPECT_EQ(h->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(h->origin, OriginKind::kNodeOutput);
+  EXPECT_EQ(h->from, -1);  // the Cast's own attribute decided it
+  const ValueRecord* r = Find(tm, "main", "r");
+  EXPECT_EQ(r->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(r->from, IdOf(tm, h));
+  Provenance p = TraceDtype(tm, IdOf(tm, r), "input X");
+  EXPECT_EQ(p.origin, "output of Cast #1 (to=bfloat16), via Relu #2");
+  ASSERT_EQ(p.chain.size(), 2u);
+  EXPECT_EQ(p.chain[1].op_type, "Cast");
+}
+
+TEST(TypeEngine, SubgraphsSeeOuterScopeAndGetTheirOwnPaths) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[2] x, bfloat16[2] W, bool c) => (float[2] y) {
+  y = If (c) <then_branch = t () => (float[2] o) { o = Add (x, x) },
+              else_branch = e () => (float[2] o2) { o2 = Identity (W) }>
+})");
+  TypedModel tm = AnalyzeTypes(m);
+  ASSERT_EQ(tm.graphs.size(), 3u);
+  EXPECT_EQ(tm.graphs[1].path, "main/#0(If).then_branch");
+  EXPECT_EQ(tm.graphs[2].path, "main/#0(If).else_branch");
+  EXPECT_EQ(Find(tm, "main/#0(If).else_branch", "o2")->type_string, "tensor(bfloat16)");
+  // The branches disagree: onnx's inference refuses, we take the then-branch's type.
+  EXPECT_EQ(Find(tm, "main", "y")->type_string, "tensor(float)");
+  EXPECT_EQ(Find(tm, "main", "y")->from, IdOf(tm, Find(tm, "main/#0(If).then_branch", "o")));
+}
+
+TEST(TypeEngine, LoopBodyInputsAreTypedByTheLoop) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (int64 n, bool c, bfloat16[2] v0) => (bfloat16[2] v) {
+  v = Loop (n, c, v0) <body = b (i, cond, acc) => (cond_out, acc_out) {
+    cond_out = Identity (cond)
+    acc_out = Add (acc, acc)
+  }>
+})");
+  TypedModel tm = AnalyzeTypes(m);
+  const std::string body = "main/#0(Loop).body";
+  EXPECT_EQ(Find(tm, body, "i")->type_string, "tensor(int64)");
+  EXPECT_EQ(Find(tm, body, "i")->origin, OriginKind::kSubgraphInput);
+  EXPECT_EQ(Find(tm, body, "cond")->type_string, "tensor(bool)");
+  EXPECT_EQ(Find(tm, body, "acc")->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, body, "acc_out")->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, "main", "v")->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, "main", "v")->from, IdOf(tm, Find(tm, body, "acc_out")));
+}
+
+TEST(TypeEngine, FunctionsAreInstantiatedPerCallSite) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17, "local" : 1]>
+g (float[2] x, bfloat16[2] b) => (float[2] y, bfloat16[2] z) {
+  y = local.Double (x)
+  z = local.Double (b)
+}
+<domain: "local", opset_import: ["" : 17]>
+Double (a) => (r) {
+  r = Add (a, a)
+})");
+  TypedModel tm = AnalyzeTypes(m);
+  EXPECT_EQ(Find(tm, "main/#0(Double).function", "r")->type_string, "tensor(float)");
+  EXPECT_EQ(Find(tm, "main/#1(Double).function", "r")->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, "main", "y")->type_string, "tensor(float)");
+  EXPECT_EQ(Find(tm, "main", "z")->type_string, "tensor(bfloat16)");
+  // The dtype of 'z' leads back through the function body to the caller's input.
+  Provenance p = TraceDtype(tm, IdOf(tm, Find(tm, "main", "z")), "");
+  EXPECT_EQ(p.chain.back().how, "graph input 'b'");
+}
+
+TEST(TypeEngine, FunctionAttributeReferencesUseTheCallersValue) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17, "local" : 1]>
+g (float[2] x) => (bfloat16[2] y) {
+  y = local.CastTo <to = 16> (x)
+}
+<domain: "local", opset_import: ["" : 17]>
+CastTo <to> (a) => (r) {
+  r = Cast <to : int = @to> (a)
+})");
+  TypedModel tm = AnalyzeTypes(m);
+  EXPECT_EQ(Find(tm, "main", "y")->type_string, "tensor(bfloat16)");
+}
+
+TEST(TypeEngine, UnknownStaysUnknownAndValueInfoFillsIn) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17, "custom" : 1]>
+g (float[2] x) => (float[2] y) {
+  u = custom.Mystery (x)
+  k = custom.Known (x)
+  r = Relu (u)
+  y = Add (x, k)
+})");
+  auto* vi = m.mutable_graph()->add_value_info();
+  vi->set_name("k");
+  *vi->mutable_type() = TensorType(kFloat16);
+  TypedModel tm = AnalyzeTypes(m);
+  EXPECT_FALSE(Find(tm, "main", "u")->Known());
+  EXPECT_FALSE(Find(tm, "main", "r")->Known());
+  EXPECT_EQ(Find(tm, "main", "k")->origin, OriginKind::kValueInfo);
+  EXPECT_EQ(Find(tm, "main", "k")->type_string, "tensor(float16)");
+}
+
+TEST(TypeEngine, AConflictKeepsTheActivationsType) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[2,2] x, bfloat16[2,2] W, float[2,2] V) => (float[2,2] y) {
+  h = Cast <to = 16> (x)
+  a = MatMul (W, x)
+  b = MatMul (h, V)
+  y = Identity (a)
+})");
+  ToInitializer(m, "W");
+  ToInitializer(m, "V");
+  TypedModel tm = AnalyzeTypes(m);
+  EXPECT_EQ(Find(tm, "main", "a")->type_string, "tensor(float)");  // W is a weight, x flows
+  EXPECT_EQ(Find(tm, "main", "b")->type_string, "tensor(bfloat16)");
+}
+
+TEST(TypeEngine, NewerOpsetsAreCheckedWithANotice) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 10, opset_import: ["" : 21]>
+g (float[2] x) => (float[2] y) { y = Relu (x) })");
+  TypedModel tm = AnalyzeTypes(m);
+  ASSERT_EQ(tm.notices.size(), 1u);
+  EXPECT_NE(tm.notices[0].find("ai.onnx opset 21"), std::string::npos) << tm.notices[0];
+  EXPECT_NE(tm.notices[0].find("IR version 10"), std::string::npos) << tm.notices[0];
+  EXPECT_EQ(Find(tm, "main", "y")->type_string, "tensor(float)");
+  ASSERT_NE(tm.nodes[0].schema, nullptr);
+}
+
+TEST(TypeEngine, UndefinedNamesAreUnknownNotFatal) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[2] x) => (float[2] y) { y = Add (x, nowhere) })");
+  TypedModel tm = AnalyzeTypes(m);
+  EXPECT_EQ(tm.values[static_cast<size_t>(tm.nodes[0].inputs[1])].origin, OriginKind::kUndefined);
+  EXPECT_EQ(Find(tm, "main", "y")->type_string, "tensor(float)");
+}
+
+}  // namespace
+}  // namespace onnxtidy

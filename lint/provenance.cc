@@ -5,9 +5,6 @@
 namespace onnxtidy {
 namespace {
 
-// Provenance never loops in a well-formed model; this bounds a malformed one.
-constexpr int kMaxChain = 256;
-
 const char* KindId(OriginKind k) {
   switch (k) {
     case OriginKind::kGraphInput: return "graph_input";
@@ -65,43 +62,53 @@ std::string DisplayType(const ValueRecord& value) {
   return value.type_string;
 }
 
+namespace {
+
+ProvenanceStep Step(const TypedModel& tm, const ValueRecord& v) {
+  ProvenanceStep step;
+  step.value = v.name;
+  step.dtype = DisplayType(v);
+  step.graph = tm.graphs[static_cast<size_t>(v.graph)].path;
+  step.kind = KindId(v.origin);
+  step.how = Describe(tm, v);
+  if (v.node >= 0) {
+    const NodeRecord& n = tm.nodes[static_cast<size_t>(v.node)];
+    step.node = n.name();
+    step.node_index = n.index;
+    step.op_type = n.op_type();
+  }
+  return step;
+}
+
+}  // namespace
+
 Provenance TraceDtype(const TypedModel& tm, int value_id, const std::string& role) {
   Provenance p;
   p.role = role;
   const ValueRecord& start = tm.values[static_cast<size_t>(value_id)];
+  const ValueRecord& root = tm.values[static_cast<size_t>(start.root)];
   p.value = start.name;
   p.dtype = DisplayType(start);
+  p.origin = Describe(tm, root);
+  p.origin_kind = KindId(root.origin);
   int id = value_id;
-  int nodes_passed = 0;
-  std::string last_node;
-  for (int hops = 0; id >= 0 && hops < kMaxChain; ++hops) {
+  for (int shown = 0; id != start.root && shown < kShownSteps; ++shown) {
     const ValueRecord& v = tm.values[static_cast<size_t>(id)];
-    ProvenanceStep step;
-    step.value = v.name;
-    step.dtype = DisplayType(v);
-    step.graph = tm.graphs[static_cast<size_t>(v.graph)].path;
-    step.kind = KindId(v.origin);
-    step.how = Describe(tm, v);
-    if (v.node >= 0) {
-      const NodeRecord& n = tm.nodes[static_cast<size_t>(v.node)];
-      step.node = n.name();
-      step.node_index = n.index;
-      step.op_type = n.op_type();
-      if (v.origin == OriginKind::kNodeOutput && v.from >= 0) {
-        ++nodes_passed;
-        last_node = NodeLabel(n);
-      }
-    }
-    p.chain.push_back(std::move(step));
-    p.origin_kind = KindId(v.origin);
-    if (v.from < 0) {
-      p.origin = Describe(tm, v);
-      break;
-    }
+    p.chain.push_back(Step(tm, v));
     id = v.from;
   }
-  if (nodes_passed == 1) p.origin += ", via " + last_node;
-  if (nodes_passed > 1) p.origin += ", via " + std::to_string(nodes_passed) + " nodes";
+  p.elided = tm.values[static_cast<size_t>(id)].depth;
+  p.chain.push_back(Step(tm, root));
+  if (start.nodes_passed == 1) {
+    // The one node is the nearest producer that passed the dtype on.
+    for (const ProvenanceStep& s : p.chain) {
+      if (s.kind == "node_output") {
+        p.origin += ", via " + s.op_type + (s.node.empty() ? " #" + std::to_string(s.node_index) : " '" + s.node + "'");
+        break;
+      }
+    }
+  }
+  if (start.nodes_passed > 1) p.origin += ", via " + std::to_string(start.nodes_passed) + " nodes";
   return p;
 }
 

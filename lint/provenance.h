@@ -27,8 +27,12 @@ struct Provenance {
   std::string dtype;
   std::string origin;       // short text for messages: "initializer 'W'", "graph input 'x', via Relu 'r'"
   std::string origin_kind;  // "graph_input", "initializer", ... (the root's kind)
+  // Newest first; at most kShownSteps before the origin, which is always last.
   std::vector<ProvenanceStep> chain;
+  int elided = 0;  // steps left out between the shown ones and the origin
 };
+
+constexpr int kShownSteps = 8;
 
 // "float" for tensors, the full type string ("seq(tensor(float))") otherwise.
 std::string DisplayType(const ValueRecord& value);

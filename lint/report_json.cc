@@ -32,7 +32,8 @@ Json ToJson(const Provenance& p) {
                          {"op_type", s.op_type}});
   }
   return Json{{"role", p.role},         {"value", p.value},        {"dtype", p.dtype},
-              {"origin", p.origin},     {"origin_kind", p.origin_kind}, {"chain", std::move(chain)}};
+              {"origin", p.origin},     {"origin_kind", p.origin_kind}, {"chain", std::move(chain)},
+              {"chain_elided", p.elided}};
 }
 
 Json ToJson(const Finding& f) {

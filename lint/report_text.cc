@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 
 #include "lint/reporters.h"
@@ -11,17 +12,23 @@ std::string Where(const ModelReport& r, const Location& l) {
   return s;
 }
 
+// A note shows the origin and the nearest few hops; JSON has the longer chain.
+constexpr size_t kTextSteps = 3;
+
 // "initializer 'W'" or "graph input 'x' -> Cast 'c' -> Relu #3": oldest first.
 std::string History(const Provenance& p) {
   std::string s = p.chain.back().how;
-  for (size_t i = p.chain.size() - 1; i-- > 0;) {
+  const size_t shown = std::min(p.chain.size() - 1, kTextSteps);
+  const int elided = p.elided + static_cast<int>(p.chain.size() - 1 - shown);
+  if (elided > 0) s += " -> ... (" + std::to_string(elided) + " more)";
+  for (size_t i = shown; i-- > 0;) {
     const ProvenanceStep& step = p.chain[i];
     if (step.kind != "node_output") {
       s += " -> " + step.how;
       continue;
     }
     s += " -> " + step.op_type + (step.node.empty() ? " #" + std::to_string(step.node_index) : " '" + step.node + "'");
-    if (step.graph != p.chain[i + 1].graph) s += " in " + step.graph;
+    if (i + 1 < p.chain.size() && step.graph != p.chain[i + 1].graph) s += " in " + step.graph;
   }
   return s;
 }

@@ -131,8 +131,17 @@ class Engine {
     v.node = node;
     v.from = from;
     v.constant = constant;
+    const int id = static_cast<int>(out_.values.size());
+    v.root = id;
+    if (from >= 0) {
+      // Kept per value so that tracing a finding is O(1) however deep the graph.
+      const ValueRecord& src = out_.values[static_cast<size_t>(from)];
+      v.root = src.root;
+      v.depth = src.depth + 1;
+      v.nodes_passed = src.nodes_passed + (origin == OriginKind::kNodeOutput ? 1 : 0);
+    }
     out_.values.push_back(std::move(v));
-    return static_cast<int>(out_.values.size()) - 1;
+    return id;
   }
 
   void NoteNewerThanKnown(const OpsetMap& opsets) {

@@ -37,7 +37,10 @@ struct ValueRecord {
   OriginKind origin = OriginKind::kUndefined;
   int node = -1;  // producer (kConstantNode, kNodeOutput); caller (kFunctionInput); owner (kSubgraphInput)
   int from = -1;  // the value whose type this one took, to follow provenance back
-  bool constant = false;                      // computed only from initializers and Constants
+  int root = -1;          // the end of the `from` chain: where the dtype was decided
+  int depth = 0;          // steps from here to `root`
+  int nodes_passed = 0;   // node outputs on the way to `root`
+  bool constant = false;  // computed only from initializers and Constants
   const onnx::TensorProto* initializer = nullptr;  // kInitializer, or a graph input with a default
   bool Known() const { return !type_string.empty(); }
 };

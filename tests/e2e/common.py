@@ -1,0 +1,92 @@
+"""Shared helpers for the end-to-end tests: they run the real onnx-tidy binary."""
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import onnx
+from onnx import TensorProto, numpy_helper
+
+SOURCE_DIR = os.environ.get("ONNXTIDY_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+BINARY = os.environ.get("ONNX_TIDY", os.path.join(SOURCE_DIR, "build", "onnx-tidy"))
+CORPUS_DIR = "/usr/share/libonnx-testdata/data"
+CORPUS_PARTS = ("node", "pytorch-converted", "pytorch-operator", "simple")
+CACHE_DIR = os.environ.get("ONNXTIDY_CACHE", os.path.join(SOURCE_DIR, ".cache"))
+
+
+def run(*args, check_crash=True, **kwargs):
+    """Runs onnx-tidy; a signal (crash) always fails the calling test."""
+    proc = subprocess.run([BINARY, *args], capture_output=True, text=True, **kwargs)
+    if check_crash and proc.returncode < 0:
+        raise AssertionError(f"onnx-tidy {' '.join(args[:3])}... died with signal {-proc.returncode}\n{proc.stderr}")
+    return proc
+
+
+def check_json(paths, batch=150):
+    """Runs `check --format json` over many models in batches; returns {path: model report}."""
+    reports = {}
+    for i in range(0, len(paths), batch):
+        chunk = paths[i:i + batch]
+        proc = run("check", "--format", "json", *chunk)
+        if proc.returncode not in (0, 1):
+            raise AssertionError(f"exit {proc.returncode} on a batch of valid models:\n{proc.stderr[:2000]}")
+        doc = json.loads(proc.stdout)
+        for m in doc["models"]:
+            reports[m["path"]] = m
+    return reports
+
+
+def corpus_models():
+    paths = []
+    for part in CORPUS_PARTS:
+        for root, _, files in os.walk(os.path.join(CORPUS_DIR, part)):
+            paths.extend(os.path.join(root, f) for f in files if f == "model.onnx")
+    return sorted(paths)
+
+
+def checker_accepts(model):
+    try:
+        onnx.checker.check_model(model, full_check=True)
+        return True
+    except Exception:  # the checker raises several exception types
+        return False
+
+
+def to_bfloat16(tensor):
+    """Rewrites a float32 TensorProto as bfloat16 (round to nearest even) in place."""
+    arr = numpy_helper.to_array(tensor).astype(np.float32)
+    bits = arr.view(np.uint32).astype(np.uint64)
+    rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+    tensor.ClearField("float_data")
+    tensor.ClearField("raw_data")
+    tensor.data_type = TensorProto.BFLOAT16
+    tensor.raw_data = rounded.tobytes()
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def error_findings(report):
+    return [f for f in report["findings"] if f["severity"] == "error"]
+
+
+def main():
+    """unittest main with a plain 'N passed, N failed' closing line."""
+    prog = unittest.main(exit=False, verbosity=2)
+    r = prog.result
+    failed = len(r.failures) + len(r.errors)
+    print(f"{r.testsRun - failed - len(r.skipped)} passed, {failed} failed, {len(r.skipped)} skipped")
+    sys.exit(1 if failed or not r.testsRun else 0)
+
+
+def tempdir():
+    return tempfile.TemporaryDirectory(prefix="onnxtidy_e2e_")

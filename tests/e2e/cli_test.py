@@ -1,0 +1,162 @@
+"""The onnx-tidy command line as users and CI see it: exit codes, one-line errors,
+golden outputs for the bundled example, stable bytes, the JSON contract."""
+import json
+import os
+import unittest
+
+import jsonschema
+import onnx
+
+import common
+
+EXAMPLE = "docs/examples/bf16_weight_matmul.onnx"
+CLEAN = "docs/examples/clean_mlp.onnx"
+GOLDEN_DIR = os.path.join(common.SOURCE_DIR, "tests", "golden")
+REGEN = os.environ.get("ONNXTIDY_REGEN_GOLDEN") == "1"
+
+
+def run(*args):
+    return common.run(*args, cwd=common.SOURCE_DIR)
+
+
+class GoldenTest(unittest.TestCase):
+    def assert_golden(self, name, actual):
+        path = os.path.join(GOLDEN_DIR, name)
+        if REGEN:
+            with open(path, "w") as f:
+                f.write(actual)
+        with open(path) as f:
+            self.assertEqual(actual, f.read(), f"{name} changed; review, then ONNXTIDY_REGEN_GOLDEN=1")
+
+    def test_example_text(self):
+        proc = run("check", EXAMPLE)
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("MatMul 'fc1': input A 'x' is float (graph input 'x') but input B 'fc1.weight' is bfloat16 "
+                      "(initializer 'fc1.weight') [operand-dtype-mismatch]", proc.stdout)
+        self.assert_golden("bf16_weight_matmul.txt", proc.stdout)
+
+    def test_example_json(self):
+        proc = run("check", "--format", "json", EXAMPLE)
+        self.assertEqual(proc.returncode, 1)
+        doc = json.loads(proc.stdout)
+        doc["tool"]["version"] = "<version>"
+        self.assert_golden("bf16_weight_matmul.json", json.dumps(doc, indent=2) + "\n")
+
+
+class ExitCodeTest(unittest.TestCase):
+    def test_clean_model_exits_zero(self):
+        proc = run("check", CLEAN)
+        self.assertEqual((proc.returncode, proc.stderr), (0, ""))
+        self.assertEqual(proc.stdout, "All checks passed (1 model).\n")
+
+    def test_several_models_in_one_call(self):
+        proc = run("check", "--format", "json", CLEAN, EXAMPLE)
+        self.assertEqual(proc.returncode, 1)
+        doc = json.loads(proc.stdout)
+        self.assertEqual([m["path"] for m in doc["models"]], [CLEAN, EXAMPLE])
+        self.assertEqual([m["summary"]["error"] for m in doc["models"]], [0, 1])
+
+    def test_help_and_version(self):
+        self.assertEqual(run("--help").returncode, 0)
+        self.assertEqual(run("check", "--help").returncode, 0)
+        proc = run("--version")
+        self.assertEqual(proc.returncode, 0)
+        self.assertRegex(proc.stdout, r"^onnx-tidy \d+\.\d+\.\d+\n$")
+
+
+class BadInputTest(unittest.TestCase):
+    """Each bad input: exit 2, exactly one line on stderr, never a crash."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = common.tempdir()
+        d = cls.tmp.name
+        with open(os.path.join(common.SOURCE_DIR, EXAMPLE), "rb") as f:
+            data = f.read()
+        cls.files = {}
+        for name, content in [("truncated.onnx", data[: len(data) // 2]), ("empty.onnx", b""),
+                              ("text.onnx", b"not a model at all\n"), ("random.onnx", os.urandom(4096)),
+                              ("bad.onnxtxt", b"<ir_version: 8> g (float x) => (y) { y = }")]:
+            path = os.path.join(d, name)
+            with open(path, "wb") as f:
+                f.write(content)
+            cls.files[name] = path
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def assert_one_line_failure(self, proc):
+        self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
+        lines = proc.stderr.splitlines()
+        self.assertEqual(len(lines), 1, proc.stderr)
+        self.assertTrue(lines[0].startswith("onnx-tidy: error: "), lines[0])
+
+    def test_unusable_files(self):
+        for name, path in sorted(self.files.items()):
+            with self.subTest(name):
+                self.assert_one_line_failure(run("check", path))
+        self.assert_one_line_failure(run("check", "does/not/exist.onnx"))
+        self.assert_one_line_failure(run("check", self.tmp.name))
+
+    def test_usage_errors(self):
+        for args in [(), ("check",), ("check", "--format", "xml", CLEAN), ("check", "--bogus", CLEAN), ("frobnicate",)]:
+            with self.subTest(args=args):
+                self.assert_one_line_failure(run(*args))
+
+    def test_a_bad_file_loses_nothing_else(self):
+        proc = run("check", "--format", "json", EXAMPLE, self.files["truncated.onnx"], CLEAN)
+        self.assert_one_line_failure(proc)
+        doc = json.loads(proc.stdout)
+        self.assertEqual([m["summary"]["error"] for m in doc["models"]], [1, 0, 0])
+        self.assertIn("error", doc["models"][1])
+        text = run("check", EXAMPLE, self.files["truncated.onnx"])
+        self.assertIn("[operand-dtype-mismatch]", text.stdout)
+
+
+class ContractTest(unittest.TestCase):
+    def test_output_is_byte_identical_across_runs(self):
+        for fmt in ("text", "json"):
+            a = run("check", "--format", fmt, EXAMPLE, CLEAN)
+            b = run("check", "--format", fmt, EXAMPLE, CLEAN)
+            self.assertEqual(a.stdout, b.stdout)
+
+    def test_json_validates_against_schema(self):
+        with open(os.path.join(common.SOURCE_DIR, "docs", "report.schema.json")) as f:
+            validator = jsonschema.Draft202012Validator(json.load(f))
+        proc = run("check", "--format", "json", EXAMPLE, CLEAN, "missing.onnx")
+        errors = [e.message for e in validator.iter_errors(json.loads(proc.stdout))]
+        self.assertEqual(errors, [])
+        # The schema is not vacuous: a finding without a rule id is refused.
+        doc = json.loads(proc.stdout)
+        del doc["models"][0]["findings"][0]["rule"]
+        self.assertFalse(validator.is_valid(doc))
+
+    def test_newer_opset_is_checked_with_one_warning(self):
+        with common.tempdir() as d:
+            model = onnx.load(os.path.join(common.SOURCE_DIR, EXAMPLE))
+            model.opset_import[0].version = 21
+            model.ir_version = 10
+            path = os.path.join(d, "new.onnx")
+            onnx.save(model, path)
+            proc = run("check", path)
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("[operand-dtype-mismatch]", proc.stdout)
+        lines = proc.stderr.splitlines()
+        self.assertEqual(len(lines), 1, proc.stderr)
+        self.assertIn("warning: model uses ai.onnx opset 21 (known up to 17), IR version 10", lines[0])
+
+
+class RulesCommandTest(unittest.TestCase):
+    def test_rules_have_docs(self):
+        proc = run("rules", "--format", "json")
+        self.assertEqual(proc.returncode, 0)
+        rules = json.loads(proc.stdout)["rules"]
+        self.assertIn("operand-dtype-mismatch", [r["id"] for r in rules])
+        for r in rules:
+            self.assertEqual(set(r), {"id", "severity", "fix", "summary"})
+            self.assertTrue(os.path.exists(os.path.join(common.SOURCE_DIR, "docs", "rules", r["id"] + ".md")), r["id"])
+
+
+if __name__ == "__main__":
+    common.main()

@@ -381,6 +381,12 @@ class Engine {
       return outs;
     };
     InferenceResult result = RunSchemaInference(schema, n, input_ptrs, walk);
+    if (!result.error.empty()) {
+      // Only the dtype matters here; a shape check must not cost us the type.
+      for (auto& t : input_types) t = WithoutShape(std::move(t));
+      InferenceResult retry = RunSchemaInference(schema, n, input_ptrs, walk);
+      if (retry.error.empty()) result = std::move(retry);
+    }
     rec.inference_error = result.error;
     for (size_t j = 0; j < plan.size() && j < result.outputs.size(); ++j) {
       if (!plan[j].type && !TypeString(result.outputs[j]).empty()) plan[j].type = std::move(result.outputs[j]);

@@ -165,6 +165,43 @@ g (float[2] x) => (float[2] y) { y = Relu (x) })");
   ASSERT_NE(tm.nodes[0].schema, nullptr);
 }
 
+TEST(TypeEngine, AttributeDrivenOutputTypes) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[2] x, int64[1] shape, float16[2] like) => (float[2] y) {
+  z = ConstantOfShape <value = int32[1] {7}> (shape)
+  d = ConstantOfShape (shape)
+  c = CastLike (x, like)
+  e = EyeLike <dtype = 16> (x)
+  y = Identity (x)
+})");
+  TypedModel tm = AnalyzeTypes(m);
+  EXPECT_EQ(Find(tm, "main", "z")->type_string, "tensor(int32)");
+  EXPECT_EQ(Find(tm, "main", "d")->type_string, "tensor(float)");  // the default value
+  EXPECT_EQ(Find(tm, "main", "c")->type_string, "tensor(float16)");
+  EXPECT_EQ(Find(tm, "main", "c")->from, IdOf(tm, Find(tm, "main", "like")));
+  EXPECT_EQ(Find(tm, "main", "e")->type_string, "tensor(bfloat16)");
+}
+
+TEST(TypeEngine, SparseAndExternalInitializersNeedNoBytes) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[2] x) => (float[2] y) { y = Add (x, s) })");
+  auto* st = m.mutable_graph()->add_sparse_initializer();
+  st->add_dims(2);
+  st->mutable_values()->set_name("s");
+  st->mutable_values()->set_data_type(kBfloat16);
+  auto* ext = m.mutable_graph()->add_initializer();
+  ext->set_name("w_ext");
+  ext->set_data_type(kFloat16);
+  ext->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* loc = ext->add_external_data();
+  loc->set_key("location");
+  loc->set_value("does-not-exist.bin");
+  TypedModel tm = AnalyzeTypes(m);
+  EXPECT_EQ(Find(tm, "main", "s")->origin, OriginKind::kSparseInitializer);
+  EXPECT_EQ(Find(tm, "main", "s")->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, "main", "w_ext")->type_string, "tensor(float16)");
+}
+
 TEST(TypeEngine, UndefinedNamesAreUnknownNotFatal) {
   onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
 g (float[2] x) => (float[2] y) { y = Add (x, nowhere) })");

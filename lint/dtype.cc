@@ -56,6 +56,73 @@ int DtypeBits(int32_t t) {
   }
 }
 
+namespace {
+
+// Significand bits (with the implicit one) of the float types; 0 for others.
+int SignificandBits(int32_t t) {
+  switch (t) {
+    case kFloat16: return 11;
+    case kBfloat16: return 8;
+    case kFloat: return 24;
+    case kDouble: return 53;
+    case kFloat8E4M3FN: case kFloat8E4M3FNUZ: return 4;
+    case kFloat8E5M2: case kFloat8E5M2FNUZ: return 3;
+    case kFloat4E2M1: return 2;
+    default: return 0;
+  }
+}
+
+// Exponent range rank: a larger rank holds every finite value of a smaller one.
+int ExponentRank(int32_t t) {
+  switch (t) {
+    case kFloat4E2M1: return 0;
+    case kFloat8E4M3FN: case kFloat8E4M3FNUZ: return 1;
+    case kFloat16: case kFloat8E5M2: case kFloat8E5M2FNUZ: return 2;
+    case kFloat: case kBfloat16: return 3;
+    case kDouble: return 4;
+    default: return -1;
+  }
+}
+
+bool IsSignedInt(int32_t t) { return t == kInt4 || t == kInt8 || t == kInt16 || t == kInt32 || t == kInt64; }
+bool IsUnsignedInt(int32_t t) { return t == kUint4 || t == kUint8 || t == kUint16 || t == kUint32 || t == kUint64; }
+
+}  // namespace
+
+bool IsExactConversion(int32_t from, int32_t to) {
+  if (from == to) return true;
+  if (from == kBool) return IsFloatingPoint(to) || IsSignedInt(to) || IsUnsignedInt(to);
+  const int fb = DtypeBits(from), tb = DtypeBits(to);
+  if (IsFloatingPoint(from) && IsFloatingPoint(to)) {
+    // NaN payloads aside, every value survives when both precision and range grow.
+    return SignificandBits(to) >= SignificandBits(from) && ExponentRank(to) >= ExponentRank(from) &&
+           !(from == kFloat8E4M3FNUZ || from == kFloat8E5M2FNUZ);  // FNUZ has no -0
+  }
+  if (IsSignedInt(from) && IsSignedInt(to)) return tb >= fb;
+  if (IsUnsignedInt(from) && IsUnsignedInt(to)) return tb >= fb;
+  if (IsUnsignedInt(from) && IsSignedInt(to)) return tb > fb;
+  if ((IsSignedInt(from) || IsUnsignedInt(from)) && IsFloatingPoint(to)) return SignificandBits(to) >= fb;
+  return false;
+}
+
+std::string PrecisionLoss(int32_t from, int32_t to) {
+  if (IsFloatingPoint(from) && IsFloatingPoint(to)) {
+    std::string s = DtypeName(to) + " keeps " + std::to_string(SignificandBits(to)) + " significant bits (" +
+                    DtypeName(from) + ": " + std::to_string(SignificandBits(from)) + ")";
+    if (ExponentRank(to) < ExponentRank(from)) {
+      s += " and overflows sooner";
+      if (to == kFloat16) s += " (past 65504)";
+    }
+    return s;
+  }
+  if (IsFloatingPoint(from)) return DtypeName(to) + " drops the fraction and saturates or wraps out-of-range values";
+  if (IsFloatingPoint(to)) {
+    return DtypeName(to) + " keeps " + std::to_string(SignificandBits(to)) + " significant bits, fewer than " +
+           DtypeName(from) + "'s " + std::to_string(DtypeBits(from));
+  }
+  return DtypeName(to) + " cannot hold every " + DtypeName(from) + " value";
+}
+
 std::string TypeString(const onnx::TypeProto& type) {
   switch (type.value_case()) {
     case onnx::TypeProto::kTensorType:

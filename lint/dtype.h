@@ -47,6 +47,14 @@ bool IsFloatingPoint(int32_t elem_type);
 // Size in bits of one element, 0 when not fixed (string) or unknown.
 int DtypeBits(int32_t elem_type);
 
+// True when every value of `from` converts to `to` and back unchanged, so that a Cast
+// from -> to -> from is a no-op (float16 -> float, int8 -> int32, bool -> anything).
+bool IsExactConversion(int32_t from, int32_t to);
+
+// One line on what `to` loses from `from` ("float16 keeps 11 significant bits and
+// overflows past 65504"), for messages.
+std::string PrecisionLoss(int32_t from, int32_t to);
+
 // "tensor(float)", "seq(tensor(bfloat16))", "optional(tensor(int64))", "map(int64,tensor(float))".
 // Empty when the type is incomplete (no element type somewhere inside).
 std::string TypeString(const onnx::TypeProto& type);

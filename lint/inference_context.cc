@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "lint/type_engine.h"
 #include "onnx/defs/shape_inference.h"
 
 namespace onnxtidy {
@@ -27,10 +28,7 @@ class NodeInferenceContext final : public onnx::InferenceContext {
       : node_(node), inputs_(inputs), outputs_(static_cast<size_t>(node.output_size())), walk_(walk) {}
 
   const onnx::AttributeProto* getAttribute(const std::string& name) const override {
-    for (const auto& a : node_.attribute()) {
-      if (a.name() == name) return &a;
-    }
-    return nullptr;
+    return FindAttribute(node_, name);
   }
   size_t getNumInputs() const override { return inputs_.size(); }
   const onnx::TypeProto* getInputType(size_t index) const override {

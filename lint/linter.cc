@@ -5,23 +5,31 @@
 
 namespace onnxtidy {
 
-ModelReport LintModel(const onnx::ModelProto& model, const std::string& path, const std::vector<const Rule*>& rules) {
+ModelReport LintModel(const onnx::ModelProto& model, const std::string& path, const std::vector<const Rule*>& rules,
+                      const LintOptions& options) {
   ModelReport report;
   report.path = path;
   const TypedModel tm = AnalyzeTypes(model);
   report.notices = tm.notices;
   for (const Rule* rule : rules) {
     FindingSink sink(rule->info(), report.findings);
-    for (size_t n = 0; n < tm.nodes.size(); ++n) rule->CheckNode(NodeView(tm, static_cast<int>(n)), sink);
+    for (size_t n = 0; n < tm.nodes.size(); ++n) rule->CheckNode(NodeView(tm, static_cast<int>(n), options.context), sink);
+    for (size_t g = 0; g < tm.graphs.size(); ++g) rule->CheckGraph(GraphView(tm, static_cast<int>(g)), sink);
+    rule->CheckModel(tm, options.context, sink);
+  }
+  if (options.warnings_as_errors) {
+    for (Finding& f : report.findings) {
+      if (f.severity == Severity::kWarning) f.severity = Severity::kError;
+    }
   }
   SortFindings(report.findings);
   return report;
 }
 
-ModelReport LintFile(const std::string& path, const std::vector<const Rule*>& rules) {
+ModelReport LintFile(const std::string& path, const std::vector<const Rule*>& rules, const LintOptions& options) {
   try {
     LoadedModel loaded = LoadModel(path);
-    return LintModel(loaded.model, path, rules);
+    return LintModel(loaded.model, path, rules, options);
   } catch (const LoadError& e) {
     ModelReport report;
     report.path = path;

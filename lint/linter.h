@@ -11,9 +11,15 @@
 
 namespace onnxtidy {
 
-ModelReport LintModel(const onnx::ModelProto& model, const std::string& path, const std::vector<const Rule*>& rules);
+struct LintOptions {
+  LintContext context;
+  bool warnings_as_errors = false;
+};
+
+ModelReport LintModel(const onnx::ModelProto& model, const std::string& path, const std::vector<const Rule*>& rules,
+                      const LintOptions& options = {});
 
 // Loads and lints; a file that cannot be loaded gives a report with `error` set.
-ModelReport LintFile(const std::string& path, const std::vector<const Rule*>& rules);
+ModelReport LintFile(const std::string& path, const std::vector<const Rule*>& rules, const LintOptions& options = {});
 
 }  // namespace onnxtidy

@@ -21,10 +21,8 @@ const char* KindId(OriginKind k) {
 }
 
 std::string AttrTypeName(const onnx::NodeProto& node, const char* attr) {
-  for (const auto& a : node.attribute()) {
-    if (a.name() == attr && a.has_i()) return DtypeName(static_cast<int32_t>(a.i()));
-  }
-  return "";
+  const onnx::AttributeProto* a = FindAttribute(node, attr);
+  return a != nullptr && a->has_i() ? DtypeName(static_cast<int32_t>(a->i())) : "";
 }
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }

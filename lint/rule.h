@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lint/diagnostics.h"
+#include "lint/target.h"
 #include "lint/type_engine.h"
 
 namespace onnxtidy {
@@ -20,19 +21,32 @@ struct RuleInfo {
   std::string summary;  // one line
 };
 
+// What a run was asked to check beyond the model itself.
+struct LintContext {
+  const Target* target = nullptr;  // --target; nullptr when none
+};
+
 // A read-only view of one node and its typed operands.
 class NodeView {
  public:
-  NodeView(const TypedModel& tm, int node) : tm_(tm), node_(tm.nodes[static_cast<size_t>(node)]) {}
+  NodeView(const TypedModel& tm, int node, const LintContext& ctx)
+      : tm_(tm), node_(tm.nodes[static_cast<size_t>(node)]), ctx_(ctx) {}
 
   const NodeRecord& record() const { return node_; }
   const TypedModel& model() const { return tm_; }
+  const LintContext& context() const { return ctx_; }
   const std::string& graph_path() const { return tm_.graphs[static_cast<size_t>(node_.graph)].path; }
   std::string Label() const { return NodeLabel(node_); }
 
   // The value at an input/output slot, or nullptr when omitted.
   const ValueRecord* Input(int slot) const { return ValueAt(node_.inputs, slot); }
   const ValueRecord* Output(int slot) const { return ValueAt(node_.outputs, slot); }
+
+  // The node that produced input `slot`, or nullptr (graph input, initializer, ...).
+  const NodeRecord* InputProducer(int slot) const;
+  // Why removing this node's output `slot` could break something outside the node's
+  // own graph: "a graph output", "read by a subgraph"; "" when nothing.
+  std::string OutputEscapes(int slot) const;
 
   // "input A 'x'" (schema formal name) or "input 2 'x'" (variadic).
   std::string DescribeInput(int slot) const;
@@ -47,6 +61,23 @@ class NodeView {
 
   const TypedModel& tm_;
   const NodeRecord& node_;
+  const LintContext& ctx_;
+};
+
+// A read-only view of one graph (main, subgraph or function instance) and its I/O.
+class GraphView {
+ public:
+  GraphView(const TypedModel& tm, int graph) : tm_(tm), graph_(tm.graphs[static_cast<size_t>(graph)]) {}
+
+  const GraphRecord& record() const { return graph_; }
+  const TypedModel& model() const { return tm_; }
+  const ValueRecord& Value(int id) const { return tm_.values[static_cast<size_t>(id)]; }
+  // A location naming a graph input/output or value, with its producer when there is one.
+  Location ValueLocation(const ValueRecord& v) const;
+
+ private:
+  const TypedModel& tm_;
+  const GraphRecord& graph_;
 };
 
 // Collects one rule's findings, stamping its id and default severity.
@@ -65,7 +96,11 @@ class Rule {
   virtual ~Rule() = default;
   virtual const RuleInfo& info() const = 0;
   // Called for every node of every graph, subgraph and function instance.
-  virtual void CheckNode(const NodeView& node, FindingSink& out) const = 0;
+  virtual void CheckNode(const NodeView& /*node*/, FindingSink& /*out*/) const {}
+  // Called once for every graph, subgraph and function instance.
+  virtual void CheckGraph(const GraphView& /*graph*/, FindingSink& /*out*/) const {}
+  // Called once per model, after the graphs.
+  virtual void CheckModel(const TypedModel& /*model*/, const LintContext& /*ctx*/, FindingSink& /*out*/) const {}
 };
 
 }  // namespace onnxtidy

@@ -48,6 +48,8 @@ std::string InputRole(const onnx::OpSchema* schema, int slot) {
   if (schema == nullptr) return std::to_string(slot);
   const Formal* formal = InputFormal(*schema, slot);
   if (formal == nullptr || formal->GetOption() == onnx::OpSchema::Variadic) return std::to_string(slot);
+  // "input input 'x'" says nothing: generic formal names read better as a position.
+  if (formal->GetName() == "input" || formal->GetName() == "inputs") return std::to_string(slot);
   return formal->GetName();
 }
 

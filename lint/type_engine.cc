@@ -486,6 +486,13 @@ TypedModel AnalyzeTypes(const onnx::ModelProto& model) {
   return out;
 }
 
+const onnx::AttributeProto* FindAttribute(const onnx::NodeProto& node, const std::string& name) {
+  for (const auto& a : node.attribute()) {
+    if (a.name() == name) return &a;
+  }
+  return nullptr;
+}
+
 std::string NodeLabel(const NodeRecord& node) {
   if (!node.name().empty()) return node.op_type() + " '" + node.name() + "'";
   return node.op_type() + " #" + std::to_string(node.index);

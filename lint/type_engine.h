@@ -100,6 +100,9 @@ class TypedModel {
 // `model` must outlive the result.
 TypedModel AnalyzeTypes(const onnx::ModelProto& model);
 
+// The node's attribute called `name`, or nullptr.
+const onnx::AttributeProto* FindAttribute(const onnx::NodeProto& node, const std::string& name);
+
 // "Gemm 'fc1'" or "Gemm #3" when unnamed.
 std::string NodeLabel(const NodeRecord& node);
 

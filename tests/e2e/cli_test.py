@@ -147,15 +147,84 @@ class ContractTest(unittest.TestCase):
         self.assertIn("warning: model uses ai.onnx opset 21 (known up to 17), IR version 10", lines[0])
 
 
-class RulesCommandTest(unittest.TestCase):
-    def test_rules_have_docs(self):
+RULES_DIR = os.path.join(common.SOURCE_DIR, "docs", "rules")
+SECTIONS = ["## What it flags", "## Why it matters", "## Example", "## Fix and its safety", "## Operator spec"]
+
+
+class RulesAndDocsTest(unittest.TestCase):
+    """The registry, `onnx-tidy rules` and docs/rules/ agree, and every doc's example
+    really triggers its rule."""
+
+    @classmethod
+    def setUpClass(cls):
         proc = run("rules", "--format", "json")
-        self.assertEqual(proc.returncode, 0)
-        rules = json.loads(proc.stdout)["rules"]
-        self.assertIn("operand-dtype-mismatch", [r["id"] for r in rules])
-        for r in rules:
+        cls.rules = json.loads(proc.stdout)["rules"]
+
+    def test_rules_listing(self):
+        ids = [r["id"] for r in self.rules]
+        self.assertEqual(ids, sorted(ids))
+        for r in self.rules:
             self.assertEqual(set(r), {"id", "severity", "fix", "summary"})
-            self.assertTrue(os.path.exists(os.path.join(common.SOURCE_DIR, "docs", "rules", r["id"] + ".md")), r["id"])
+            self.assertIn(r["severity"], ("error", "warning", "info"))
+            self.assertIn(r["fix"], ("none", "safe", "unsafe"))
+        text = run("rules").stdout.splitlines()
+        self.assertEqual([line.split()[0] for line in text], ids)
+
+    def test_every_rule_has_a_complete_doc_page_and_no_page_is_orphaned(self):
+        pages = {f[:-3] for f in os.listdir(RULES_DIR) if f.endswith(".md") and f != "README.md"}
+        self.assertEqual(pages, {r["id"] for r in self.rules})
+        for r in self.rules:
+            with open(os.path.join(RULES_DIR, r["id"] + ".md")) as f:
+                doc = f.read()
+            self.assertTrue(doc.startswith("# " + r["id"] + "\n"), r["id"])
+            self.assertIn("**Severity:** " + r["severity"], doc, r["id"])
+            positions = [doc.find(s) for s in SECTIONS]
+            self.assertNotIn(-1, positions, r["id"])
+            self.assertEqual(positions, sorted(positions), r["id"])
+
+    def test_index_is_generated_from_the_registry(self):
+        with open(os.path.join(RULES_DIR, "README.md")) as f:
+            self.assertEqual(f.read(), run("rules", "--format", "markdown").stdout,
+                             "regenerate: onnx-tidy rules --format markdown > docs/rules/README.md")
+
+    def test_each_doc_example_triggers_its_rule(self):
+        with common.tempdir() as d:
+            for r in self.rules:
+                with open(os.path.join(RULES_DIR, r["id"] + ".md")) as f:
+                    doc = f.read()
+                example = doc.split("## Example", 1)[1].split("```", 2)[1]
+                path = os.path.join(d, r["id"] + ".onnxtxt")
+                with open(path, "w") as f:
+                    f.write(example)
+                proc = run("check", "--format", "json", "--target", "onnxruntime-cpu", path)
+                self.assertIn(proc.returncode, (0, 1), proc.stderr)
+                rules = {f["rule"] for f in json.loads(proc.stdout)["models"][0]["findings"]}
+                self.assertIn(r["id"], rules, f"the example of {r['id']} does not trigger it")
+
+
+class SelectionFlagsTest(unittest.TestCase):
+    def test_select_ignore_and_warnings_as_errors(self):
+        with common.tempdir() as d:
+            path = os.path.join(d, "m.onnxtxt")
+            with open(path, "w") as f:
+                f.write('<ir_version: 8, opset_import: ["" : 17]>\n'
+                        'g (bfloat16[2,2] x, float[2,2] w) => (float[2,2] y) {\n'
+                        '  c = Cast <to = 16> (x)\n  y = MatMul (c, w)\n}\n')
+            rules = lambda proc: sorted({f["rule"] for m in json.loads(proc.stdout)["models"] for f in m["findings"]})
+            everything = run("check", "--format", "json", "--target", "onnxruntime-cpu", path)
+            self.assertEqual(rules(everything), ["declared-type-mismatch", "mixed-precision", "no-target-kernel",
+                                                 "operand-dtype-mismatch",
+                                                 "redundant-cast"])
+            only = run("check", "--format", "json", "--select", "*-cast,mixed-*", path)
+            self.assertEqual((only.returncode, rules(only)), (0, ["mixed-precision", "redundant-cast"]))
+            self.assertEqual(run("check", "--select", "redundant-cast", "--warnings-as-errors", path).returncode, 1)
+            self.assertEqual(run("check", "--select", "redundant-cast", path).returncode, 0)
+            ignored = run("check", "--format", "json", "--ignore", "operand-*,redundant-cast", path)
+            self.assertEqual(rules(ignored), ["declared-type-mismatch", "mixed-precision"])
+            for bad in (["--select", "no-such-rule"], ["--target", "tpu"]):
+                proc = run("check", *bad, path)
+                self.assertEqual(proc.returncode, 2)
+                self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
 
 
 if __name__ == "__main__":

@@ -28,14 +28,17 @@ def run(*args, check_crash=True, **kwargs):
 
 def check_json(paths, batch=150):
     """Runs `check --format json` over many models in batches; returns {path: model report}."""
+    return run_json_many(paths, batch=batch)
+
+
+def run_json_many(paths, *flags, batch=150):
+    """Like check_json, with extra flags; returns {path: model report}."""
     reports = {}
     for i in range(0, len(paths), batch):
-        chunk = paths[i:i + batch]
-        proc = run("check", "--format", "json", *chunk)
+        proc = run("check", "--format", "json", *flags, *paths[i:i + batch])
         if proc.returncode not in (0, 1):
-            raise AssertionError(f"exit {proc.returncode} on a batch of valid models:\n{proc.stderr[:2000]}")
-        doc = json.loads(proc.stdout)
-        for m in doc["models"]:
+            raise AssertionError(f"exit {proc.returncode}:\n{proc.stderr[:2000]}")
+        for m in json.loads(proc.stdout)["models"]:
             reports[m["path"]] = m
     return reports
 

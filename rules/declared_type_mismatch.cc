@@ -1,0 +1,92 @@
+// Flags a value_info, graph output or graph input whose declared type disagrees with
+// the type the value really has.
+// Docs: docs/rules/declared-type-mismatch.md
+#include <unordered_map>
+
+#include "lint/dtype.h"
+#include "rules/registry.h"
+
+namespace onnxtidy {
+namespace {
+
+std::string Show(const onnx::TypeProto& t) {
+  return t.has_tensor_type() ? DtypeName(t.tensor_type().elem_type()) : TypeString(t);
+}
+
+class DeclaredTypeMismatchRule final : public Rule {
+ public:
+  const RuleInfo& info() const override {
+    static const RuleInfo kInfo{"declared-type-mismatch", Severity::kError, FixAvailability::kSafe,
+                                "a value_info, graph output or graph input declares another type than the value has"};
+    return kInfo;
+  }
+
+  void CheckGraph(const GraphView& graph, FindingSink& out) const override {
+    const GraphRecord& g = graph.record();
+    if (g.proto == nullptr) return;  // function bodies declare no types
+    CheckValueInfo(graph, out);
+    for (size_t i = 0; i < g.outputs.size() && static_cast<int>(i) < g.proto->output_size(); ++i) {
+      const onnx::TypeProto& declared = g.proto->output(static_cast<int>(i)).type();
+      const ValueRecord& v = graph.Value(g.outputs[i]);
+      if (!Disagrees(declared, v)) continue;
+      const Provenance prov = TraceDtype(graph.model(), g.outputs[i], "graph output");
+      Finding& f = out.Add(graph.ValueLocation(v), "graph output '" + v.name + "' is declared " + Show(declared) +
+                                                       " but is " + prov.dtype + " (" + prov.origin + ")");
+      f.provenance = {prov};
+      f.fix = FixSuggestion{"cast '" + v.name + "' to the declared " + Show(declared) + " at the output",
+                            FixSafety::kSafe, ""};
+    }
+    for (int id : g.inputs) {
+      const ValueRecord& v = graph.Value(id);
+      if (v.initializer == nullptr || v.origin != OriginKind::kGraphInput) continue;
+      const int32_t stored = v.initializer->data_type();
+      if (!v.type->has_tensor_type() || v.type->tensor_type().elem_type() == stored) continue;
+      Finding& f = out.Add(graph.ValueLocation(v), "graph input '" + v.name + "' is declared " + Show(*v.type) +
+                                                       " but its initializer holds " + DtypeName(stored));
+      f.notes.push_back("onnxruntime refuses this at load: the initializer's element type does not match the "
+                        "graph input's");
+      f.fix = FixSuggestion{"convert initializer '" + v.name + "' to " + Show(*v.type), FixSafety::kUnsafe,
+                            "converting stored values may lose precision when narrowing"};
+    }
+  }
+
+ private:
+  static bool Disagrees(const onnx::TypeProto& declared, const ValueRecord& v) {
+    const std::string want = TypeString(declared);
+    return !want.empty() && v.Known() && want != v.type_string;
+  }
+
+  static void CheckValueInfo(const GraphView& graph, FindingSink& out) {
+    const GraphRecord& g = graph.record();
+    if (g.value_info.empty()) return;
+    const TypedModel& tm = graph.model();
+    for (int nid : g.nodes) {
+      const NodeRecord& n = tm.nodes[static_cast<size_t>(nid)];
+      for (size_t j = 0; j < n.outputs.size(); ++j) {
+        if (n.outputs[j] < 0) continue;
+        const ValueRecord& v = graph.Value(n.outputs[j]);
+        auto vi = g.value_info.find(v.name);
+        if (vi == g.value_info.end() || v.origin == OriginKind::kValueInfo || !Disagrees(vi->second->type(), v)) {
+          continue;
+        }
+        const Provenance prov = TraceDtype(tm, n.outputs[j], "output " + std::to_string(j));
+        Finding& f = out.Add(graph.ValueLocation(v), "value_info declares '" + v.name + "' as " +
+                                                         Show(vi->second->type()) + " but " + NodeLabel(n) +
+                                                         " produces " + prov.dtype + " (" + prov.origin + ")");
+        f.notes.push_back("onnxruntime: Type (" + v.type_string + ") of output arg (" + v.name + ") of node (" +
+                          n.name() + ") does not match expected type (" + TypeString(vi->second->type()) + ")");
+        f.provenance = {prov};
+        f.fix = FixSuggestion{"update value_info '" + v.name + "' to " + prov.dtype, FixSafety::kSafe, ""};
+      }
+    }
+  }
+};
+
+}  // namespace
+
+const Rule& DeclaredTypeMismatch() {
+  static const DeclaredTypeMismatchRule kRule;
+  return kRule;
+}
+
+}  // namespace onnxtidy

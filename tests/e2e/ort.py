@@ -1,0 +1,42 @@
+"""The real onnxruntime, from npm's onnxruntime-node (pinned), driven through Node.js."""
+import json
+import os
+import subprocess
+
+import common
+
+VERSION = "1.30.0"
+PREFIX = os.path.join(common.CACHE_DIR, "onnxruntime-node")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def ensure():
+    """Installs onnxruntime-node once into the cache. Its install script would download
+    more binaries from elsewhere, so it is skipped: the CPU build ships in the package."""
+    pkg = os.path.join(PREFIX, "node_modules", "onnxruntime-node", "package.json")
+    if os.path.exists(pkg):
+        with open(pkg) as f:
+            if json.load(f)["version"] == VERSION:
+                return
+    os.makedirs(PREFIX, exist_ok=True)
+    env = dict(os.environ, ONNXRUNTIME_NODE_INSTALL="skip")
+    subprocess.run(["npm", "install", "--prefix", PREFIX, "--no-audit", "--no-fund", "--ignore-scripts",
+                    "--no-save", f"onnxruntime-node@{VERSION}"], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+
+
+def _node(script, args):
+    env = dict(os.environ, NODE_PATH=os.path.join(PREFIX, "node_modules"))
+    proc = subprocess.run(["node", os.path.join(HERE, script), *args], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise AssertionError(f"node {script} failed:\n{proc.stderr[-3000:]}")
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+
+
+def sessions(paths, batch=100):
+    """{path: error text or ''} after creating a session for each model."""
+    out = {}
+    for i in range(0, len(paths), batch):
+        for r in _node("ort_session.js", paths[i:i + batch]):
+            out[r["path"]] = "" if r["ok"] else r["error"]
+    return out

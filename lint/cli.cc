@@ -8,7 +8,12 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
+#include "fixers/fixer.h"
+#include "lint/dtype.h"
 #include "lint/linter.h"
+#include "lint/model_loader.h"
 #include "lint/reporters.h"
 #include "lint/target.h"
 #include "rules/registry.h"
@@ -22,6 +27,15 @@ constexpr int kExitFailure = 2;
 
 struct Options {
   std::string format = "text";
+  // fix
+  std::string output;
+  bool in_place = false;
+  bool unsafe_fixes = false;
+  std::string precision;
+  bool keep_io_types = false;
+  bool saturate = false;
+  bool dry_run = false;
+  bool diff = false;
   std::vector<std::string> models;
   std::vector<std::string> select;
   std::vector<std::string> ignore;
@@ -33,6 +47,19 @@ void UsageError(const std::string& message) {
   std::cerr << "onnx-tidy: error: " << message << " (see 'onnx-tidy --help')\n";
 }
 
+const Target* ResolveTarget(const std::string& name, bool* failed) {
+  *failed = false;
+  if (name.empty()) return nullptr;
+  const Target* t = FindTarget(name);
+  if (t == nullptr) {
+    std::string known;
+    for (const std::string& n : TargetNames()) known += (known.empty() ? "" : ", ") + n;
+    UsageError("--target: unknown target '" + name + "' (known: " + known + ")");
+    *failed = true;
+  }
+  return t;
+}
+
 int RunCheck(const Options& opts) {
   std::vector<const Rule*> rules;
   LintOptions lint;
@@ -42,15 +69,9 @@ int RunCheck(const Options& opts) {
     UsageError(std::string("--select/--ignore: ") + e.what());
     return kExitFailure;
   }
-  if (!opts.target.empty()) {
-    lint.context.target = FindTarget(opts.target);
-    if (lint.context.target == nullptr) {
-      std::string known;
-      for (const std::string& t : TargetNames()) known += (known.empty() ? "" : ", ") + t;
-      UsageError("--target: unknown target '" + opts.target + "' (known: " + known + ")");
-      return kExitFailure;
-    }
-  }
+  bool bad_target = false;
+  lint.context.target = ResolveTarget(opts.target, &bad_target);
+  if (bad_target) return kExitFailure;
   lint.warnings_as_errors = opts.warnings_as_errors;
   std::vector<ModelReport> reports;
   bool failed = false;
@@ -125,6 +146,202 @@ int RunRules(const Options& opts) {
   return kExitClean;
 }
 
+bool SamePath(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+bool HasExternalData(const onnx::GraphProto& g) {
+  for (const auto& t : g.initializer()) {
+    if (t.data_location() == onnx::TensorProto::EXTERNAL) return true;
+  }
+  for (const auto& n : g.node()) {
+    for (const auto& a : n.attribute()) {
+      if (a.has_g() && HasExternalData(a.g())) return true;
+      for (const auto& sub : a.graphs()) {
+        if (HasExternalData(sub)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+std::string Directory(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+nlohmann::ordered_json RecordJson(const FixRecord& r) {
+  return {{"rule", r.rule},
+          {"message", r.message},
+          {"title", r.title},
+          {"safety", r.safety},
+          {"reason", r.reason},
+          {"location", {{"graph", r.location.graph}, {"node", r.location.node},
+                        {"node_index", r.location.node_index}, {"input_index", r.location.input_index},
+                        {"output_index", r.location.output_index}, {"value", r.location.value}}}};
+}
+
+struct FixOutcome {
+  std::string path;
+  std::string output;
+  bool written = false;
+  std::string error;  // load or write failure (exit 2)
+  FixResult result;
+};
+
+FixOutcome FixOne(const std::string& path, const Options& opts, const FixOptions& fix_opts) {
+  FixOutcome out;
+  out.path = path;
+  out.output = opts.in_place ? path : opts.output;
+  LoadedModel loaded;
+  try {
+    loaded = LoadModel(path);
+  } catch (const LoadError& e) {
+    out.error = e.what();
+    return out;
+  }
+  const bool writes = !opts.dry_run && !opts.diff;
+  if (writes && HasExternalData(loaded.model.graph()) && !SamePath(Directory(path), Directory(out.output))) {
+    out.error = "'" + path + "' keeps tensors in external data files; write the fixed model into the same folder";
+    return out;
+  }
+  out.result = FixModel(loaded.model, fix_opts);
+  if (!writes || !out.result.verify_error.empty()) return out;
+  if (opts.in_place && !out.result.changed()) return out;  // nothing to do: leave the file alone
+  try {
+    WriteFileAtomically(out.output, SerializeDeterministic(loaded.model));
+    out.written = true;
+  } catch (const std::exception& e) {
+    out.error = e.what();
+  }
+  return out;
+}
+
+void PrintFixText(const FixOutcome& o, bool diff) {
+  const FixResult& r = o.result;
+  if (diff && r.changed()) {
+    std::cout << "--- " << o.path << "\n+++ " << o.path << " (fixed)\n";
+    std::string graph;
+    for (const Edit& e : r.edits) {
+      if (e.graph != graph) std::cout << "@@ " << (graph = e.graph) << "\n";
+      std::cout << (e.action.rfind("insert", 0) == 0 ? "+ " : e.action.rfind("remove", 0) == 0 ? "- " : "~ ")
+                << e.action << ": " << e.detail << "\n";
+    }
+  }
+  for (const FixRecord& a : r.applied) {
+    std::cout << o.path << ":" << a.location.graph
+              << (a.location.node_index >= 0 ? ":#" + std::to_string(a.location.node_index) : "")
+              << ": fixed: " << a.title << " [" << a.rule << "]\n";
+  }
+  for (const FixRecord& d : r.declined) {
+    std::cout << o.path << ":" << d.location.graph
+              << (d.location.node_index >= 0 ? ":#" + std::to_string(d.location.node_index) : "")
+              << ": not fixed: " << d.message << " [" << d.rule << "]\n    reason: " << d.reason << "\n";
+  }
+  int errors = 0;
+  for (const Finding& f : r.remaining) errors += f.severity == Severity::kError;
+  std::cout << o.path << ": " << r.applied.size() << " fixes, " << r.edits.size() << " edits in " << r.passes
+            << (r.passes == 1 ? " pass" : " passes") << "; " << errors << " errors remain; ";
+  if (!r.verify_error.empty()) {
+    std::cout << "nothing written\n";
+  } else if (o.written) {
+    std::cout << "wrote " << o.output << "\n";
+  } else {
+    std::cout << (r.changed() ? "dry run, nothing written\n" : "nothing to change\n");
+  }
+}
+
+int RunFix(const Options& opts) {
+  const int modes = (opts.output.empty() ? 0 : 1) + (opts.in_place ? 1 : 0) + ((opts.dry_run || opts.diff) ? 1 : 0);
+  if (modes != 1) {
+    UsageError("fix needs exactly one of -o OUT, --in-place, or --dry-run/--diff");
+    return kExitFailure;
+  }
+  if (!opts.output.empty()) {
+    if (opts.models.size() != 1) {
+      UsageError("-o takes one model; use --in-place for several");
+      return kExitFailure;
+    }
+    if (opts.output == opts.models[0] || SamePath(opts.output, opts.models[0])) {
+      UsageError("-o names the input; use --in-place to overwrite it");
+      return kExitFailure;
+    }
+    if (opts.output.size() >= 8 && opts.output.compare(opts.output.size() - 8, 8, ".onnxtxt") == 0) {
+      UsageError("-o: fixed models are written as binary .onnx");
+      return kExitFailure;
+    }
+  }
+  FixOptions fix_opts;
+  bool bad_target = false;
+  fix_opts.target = ResolveTarget(opts.target, &bad_target);
+  if (bad_target) return kExitFailure;
+  fix_opts.unsafe = opts.unsafe_fixes;
+  fix_opts.keep_io_types = opts.keep_io_types;
+  fix_opts.overflow = opts.saturate ? Overflow::kSaturate : Overflow::kInfinity;
+  if (!opts.precision.empty()) {
+    fix_opts.precision = opts.precision == "float32" ? kFloat : opts.precision == "bfloat16" ? kBfloat16 : kFloat16;
+  }
+
+  int exit_code = kExitClean;
+  nlohmann::ordered_json models = nlohmann::ordered_json::array();
+  for (const std::string& path : opts.models) {
+    FixOutcome o;
+    try {
+      o = FixOne(path, opts, fix_opts);
+    } catch (const std::exception& e) {
+      o.path = path;
+      o.error = "internal error while fixing '" + path + "': " + e.what();
+    }
+    if (!o.error.empty()) {
+      std::cerr << "onnx-tidy: error: " << o.error << "\n";
+      exit_code = kExitFailure;
+      models.push_back({{"path", path}, {"error", o.error}});
+      continue;
+    }
+    const FixResult& r = o.result;
+    for (const std::string& n : r.notices) std::cerr << path << ": warning: " << n << "\n";
+    if (!r.verify_error.empty()) {
+      std::cerr << "onnx-tidy: error: " << path << ": the fixed model failed verification, nothing written: "
+                << r.verify_error << "\n";
+    }
+    int errors = 0;
+    for (const Finding& f : r.remaining) errors += f.severity == Severity::kError;
+    if (exit_code == kExitClean && (!r.verify_error.empty() || !r.declined.empty() || errors > 0)) {
+      exit_code = kExitFindings;
+    }
+    if (opts.format == "json") {
+      nlohmann::ordered_json applied = nlohmann::ordered_json::array(), declined = applied, edits = applied;
+      for (const FixRecord& a : r.applied) applied.push_back(RecordJson(a));
+      for (const FixRecord& d : r.declined) declined.push_back(RecordJson(d));
+      for (const Edit& e : r.edits) edits.push_back({{"graph", e.graph}, {"action", e.action}, {"detail", e.detail}});
+      int warnings = 0, infos = 0;
+      for (const Finding& f : r.remaining) {
+        warnings += f.severity == Severity::kWarning;
+        infos += f.severity == Severity::kInfo;
+      }
+      models.push_back({{"path", path},
+                        {"output", o.written ? o.output : ""},
+                        {"written", o.written},
+                        {"passes", r.passes},
+                        {"applied", applied},
+                        {"declined", declined},
+                        {"edits", edits},
+                        {"notices", r.notices},
+                        {"verify_error", r.verify_error},
+                        {"remaining", {{"error", errors}, {"warning", warnings}, {"info", infos}}}});
+    } else {
+      PrintFixText(o, opts.diff);
+    }
+  }
+  if (opts.format == "json") {
+    nlohmann::ordered_json doc{{"tool", {{"name", "onnx-tidy"}, {"version", ONNXTIDY_VERSION}}}, {"models", models}};
+    std::cout << doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+  }
+  return exit_code;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -140,6 +357,21 @@ int RunCli(int argc, char** argv) {
   check->add_option("--target", opts.target, "Also check kernels of a deployment target (onnxruntime-cpu)");
   check->add_flag("--warnings-as-errors", opts.warnings_as_errors, "Report warnings as errors (exit 1)");
   check->add_option("models", opts.models, "Model files (.onnx, or ONNX text)")->required();
+
+  CLI::App* fix = app.add_subcommand("fix", "Repair models: widen conflicting operands, fix declarations, "
+                                              "remove no-op Casts, or convert to one precision");
+  fix->add_option("models", opts.models, "Model files")->required();
+  fix->add_option("-o,--output", opts.output, "Write the fixed model here (never the input)");
+  fix->add_flag("--in-place", opts.in_place, "Replace each input, atomically");
+  fix->add_flag("--dry-run", opts.dry_run, "Plan and report the fixes; write nothing");
+  fix->add_flag("--diff", opts.diff, "Print the planned edits; write nothing");
+  fix->add_flag("--unsafe-fixes", opts.unsafe_fixes, "Also apply fixes that may change values");
+  fix->add_option("--precision", opts.precision, "Convert the whole model to one float type")
+      ->check(CLI::IsMember({"float32", "bfloat16", "float16"}));
+  fix->add_flag("--keep-io-types", opts.keep_io_types, "With --precision: keep graph input/output types");
+  fix->add_option("--target", opts.target, "Keep ops without a kernel on this target wider (onnxruntime-cpu)");
+  fix->add_flag("--saturate", opts.saturate, "Narrowing saturates at the largest finite value instead of +-Inf");
+  fix->add_option("--format", opts.format, "Report format")->check(CLI::IsMember({"text", "json"}));
 
   CLI::App* rules = app.add_subcommand("rules", "List every rule");
   rules->add_option("--format", opts.format, "Output format")->check(CLI::IsMember({"text", "json", "markdown"}));
@@ -161,6 +393,7 @@ int RunCli(int argc, char** argv) {
     return kExitFailure;
   }
   if (check->parsed()) return RunCheck(opts);
+  if (fix->parsed()) return RunFix(opts);
   return RunRules(opts);
 }
 

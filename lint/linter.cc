@@ -7,9 +7,14 @@ namespace onnxtidy {
 
 ModelReport LintModel(const onnx::ModelProto& model, const std::string& path, const std::vector<const Rule*>& rules,
                       const LintOptions& options) {
+  const TypedModel tm = AnalyzeTypes(model);
+  return LintTyped(tm, path, rules, options);
+}
+
+ModelReport LintTyped(const TypedModel& tm, const std::string& path, const std::vector<const Rule*>& rules,
+                      const LintOptions& options) {
   ModelReport report;
   report.path = path;
-  const TypedModel tm = AnalyzeTypes(model);
   report.notices = tm.notices;
   for (const Rule* rule : rules) {
     FindingSink sink(rule->info(), report.findings);

@@ -16,6 +16,10 @@ struct LintOptions {
   bool warnings_as_errors = false;
 };
 
+// Lints a type pass already computed (the fixer re-uses its own).
+ModelReport LintTyped(const TypedModel& tm, const std::string& path, const std::vector<const Rule*>& rules,
+                      const LintOptions& options = {});
+
 ModelReport LintModel(const onnx::ModelProto& model, const std::string& path, const std::vector<const Rule*>& rules,
                       const LintOptions& options = {});
 

@@ -1,0 +1,80 @@
+#include "fixers/fix_context.h"
+
+#include "lint/dtype.h"
+
+namespace onnxtidy {
+
+FixContext::FixContext(const TypedModel& t, GraphEditor& e, const FixOptions& o)
+    : tm(t), editor(e), options(o), consumers_(t.values.size()), graph_output_(t.values.size(), false) {
+  for (size_t g = 0; g < tm.graphs.size(); ++g) {
+    graph_by_path_[tm.graphs[g].path] = static_cast<int>(g);
+    for (int id : tm.graphs[g].outputs) graph_output_[static_cast<size_t>(id)] = true;
+    if (tm.graphs[g].function != nullptr) ++instances_[tm.graphs[g].function];
+  }
+  for (size_t n = 0; n < tm.nodes.size(); ++n) {
+    const auto& inputs = tm.nodes[n].inputs;
+    for (size_t s = 0; s < inputs.size(); ++s) {
+      if (inputs[s] >= 0) consumers_[static_cast<size_t>(inputs[s])].push_back({static_cast<int>(n), static_cast<int>(s)});
+    }
+  }
+}
+
+int FixContext::GraphAt(const std::string& path) const {
+  auto it = graph_by_path_.find(path);
+  return it == graph_by_path_.end() ? -1 : it->second;
+}
+
+int FixContext::NodeAt(const Location& l) const {
+  const int g = GraphAt(l.graph);
+  if (g < 0 || l.node_index < 0) return -1;
+  const auto& nodes = Graph(g).nodes;
+  return static_cast<size_t>(l.node_index) < nodes.size() ? nodes[static_cast<size_t>(l.node_index)] : -1;
+}
+
+const onnx::NodeProto& FixContext::EditableNode(int node) const {
+  const NodeRecord& n = Node(node);
+  const GraphRecord& g = Graph(n.graph);
+  if (g.function != nullptr) return g.function->node(n.index);
+  return *n.proto;
+}
+
+const google::protobuf::RepeatedPtrField<onnx::NodeProto>& FixContext::Nodes(int graph) const {
+  const GraphRecord& g = Graph(graph);
+  return g.function != nullptr ? g.function->node() : g.proto->node();
+}
+
+int FixContext::OnnxOpset(int graph) const {
+  const GraphRecord& g = Graph(graph);
+  if (g.function != nullptr) {
+    for (const auto& imp : g.function->opset_import()) {
+      if (imp.domain().empty() || imp.domain() == "ai.onnx") return static_cast<int>(imp.version());
+    }
+  }
+  for (const auto& imp : tm.model().opset_import()) {
+    if (imp.domain().empty() || imp.domain() == "ai.onnx") return static_cast<int>(imp.version());
+  }
+  return -1;
+}
+
+std::string FixContext::CastBlocker(int graph, int32_t from, int32_t to) const {
+  const int opset = OnnxOpset(graph);
+  if ((from == kBfloat16 || to == kBfloat16) && opset < 13) {
+    return "Cast carries bfloat16 only from opset 13 (this graph is at opset " + std::to_string(opset) + ")";
+  }
+  return "";
+}
+
+int FixContext::CastPosition(const ValueRecord& v) const {
+  if (v.node >= 0 && (v.origin == OriginKind::kNodeOutput || v.origin == OriginKind::kConstantNode)) {
+    const NodeRecord& producer = Node(v.node);
+    if (producer.graph == v.graph) return producer.index + 1;
+  }
+  return 0;
+}
+
+int FixContext::Instances(const onnx::FunctionProto* fn) const {
+  auto it = instances_.find(fn);
+  return it == instances_.end() ? 0 : it->second;
+}
+
+}  // namespace onnxtidy

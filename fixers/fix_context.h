@@ -1,0 +1,69 @@
+// What every fixer needs for one pass: the type pass, the editor, and indexes over
+// them. Fixers read the model through the TypedModel and write only through `editor`.
+#pragma once
+
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "fixers/fixer.h"
+#include "fixers/graph_editor.h"
+#include "lint/type_engine.h"
+
+namespace onnxtidy {
+
+class FixContext {
+ public:
+  FixContext(const TypedModel& tm, GraphEditor& editor, const FixOptions& options);
+
+  const TypedModel& tm;
+  GraphEditor& editor;
+  const FixOptions& options;
+
+  const ValueRecord& Value(int id) const { return tm.values[static_cast<size_t>(id)]; }
+  const NodeRecord& Node(int id) const { return tm.nodes[static_cast<size_t>(id)]; }
+  const GraphRecord& Graph(int id) const { return tm.graphs[static_cast<size_t>(id)]; }
+
+  // The node id a finding's location names, or -1.
+  int NodeAt(const Location& l) const;
+  int GraphAt(const std::string& path) const;
+  // The NodeProto to edit for a node: a function body's own node, not the per-call copy.
+  const onnx::NodeProto& EditableNode(int node) const;
+  // The node list of a graph or function body.
+  const google::protobuf::RepeatedPtrField<onnx::NodeProto>& Nodes(int graph) const;
+  // ai.onnx opset in force in a graph (function bodies may import their own).
+  int OnnxOpset(int graph) const;
+  // Can a Cast between these types be written in this graph? ("" if yes, else why not)
+  std::string CastBlocker(int graph, int32_t from, int32_t to) const;
+  // Where a Cast of `value` goes: right after its producer, or first in its graph.
+  int CastPosition(const ValueRecord& value) const;
+
+  // (node, slot) pairs reading a value, and whether a graph returns it.
+  const std::vector<std::pair<int, int>>& Consumers(int value) const { return consumers_[static_cast<size_t>(value)]; }
+  bool IsGraphOutput(int value) const { return graph_output_[static_cast<size_t>(value)]; }
+  // How many instances (call sites) a model-local function has in this pass.
+  int Instances(const onnx::FunctionProto* fn) const;
+
+ private:
+  std::unordered_map<std::string, int> graph_by_path_;
+  std::vector<std::vector<std::pair<int, int>>> consumers_;
+  std::vector<bool> graph_output_;
+  std::map<const onnx::FunctionProto*, int> instances_;
+};
+
+// One fixer per rule with fixes. Each returns "" when it applied the fix (or queued
+// it), or the reason it declined.
+std::string WidenOperands(FixContext& ctx, const std::vector<const Finding*>& findings,
+                          std::vector<std::string>& reasons);
+std::string FixDeclaredType(FixContext& ctx, const Finding& finding);
+std::string RemoveRedundantCast(FixContext& ctx, const Finding& finding);
+// --precision: rewrite stored tensors, attributes and declarations to one float type,
+// keeping ops that cannot run in it wider, between Casts.
+void ConvertPrecision(FixContext& ctx, int32_t to);
+// After ConvertPrecision: ops that cannot compute in `to` get Casts to float32 around
+// them. Returns how many nodes were kept wide.
+int KeepUnsupportedOpsWide(FixContext& ctx, int32_t to);
+
+}  // namespace onnxtidy

@@ -1,0 +1,211 @@
+#include "fixers/fixer.h"
+
+#include <fcntl.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+
+#include "fixers/fix_context.h"
+#include "lint/dtype.h"
+#include "lint/linter.h"
+#include "onnx/checker.h"
+#include "onnx/shape_inference/implementation.h"
+#include "rules/registry.h"
+
+namespace onnxtidy {
+namespace {
+
+// Fixes converge in a few passes (widen, then declarations, then cleanup); more means a
+// fix undoes another, which the result reports rather than loops on.
+constexpr int kMaxPasses = 12;
+
+std::string Key(const Finding& f) {
+  const Location& l = f.location;
+  return f.rule + "|" + l.graph + "|" + std::to_string(l.node_index) + "|" + std::to_string(l.input_index) + "|" +
+         std::to_string(l.output_index) + "|" + l.value;
+}
+
+bool Allowed(const Finding& f, const FixOptions& opt) {
+  if (!f.fix) return false;
+  return f.fix->safety == FixSafety::kSafe || (f.fix->safety == FixSafety::kUnsafe && opt.unsafe);
+}
+
+FixRecord Record(const Finding& f, const std::string& reason = "") {
+  return FixRecord{f.rule, f.message, f.fix ? f.fix->title : "", f.fix ? FixSafetyName(f.fix->safety) : "",
+                   reason, f.location};
+}
+
+std::map<std::string, int> ErrorsByRule(const std::vector<Finding>& findings) {
+  std::map<std::string, int> out;
+  for (const Finding& f : findings) {
+    if (f.severity == Severity::kError) ++out[f.rule];
+  }
+  return out;
+}
+
+// Runs one kind of fix over its findings; true when anything was applied.
+template <typename Fn>
+bool ApplyEach(const std::vector<const Finding*>& findings, FixResult& result,
+               std::map<std::string, std::string>& reasons, Fn&& fix) {
+  bool any = false;
+  for (const Finding* f : findings) {
+    const std::string why = fix(*f);
+    if (why.empty()) {
+      result.applied.push_back(Record(*f));
+      any = true;
+    } else {
+      reasons[Key(*f)] = why;
+    }
+  }
+  return any;
+}
+
+std::string RunChecker(const onnx::ModelProto& model) {
+  try {
+    onnx::checker::check_model(model);
+    onnx::ModelProto copy = model;
+    onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(),
+                                       onnx::ShapeInferenceOptions(/*check_type=*/true, /*strict_mode=*/1));
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    for (char& c : msg) {
+      if (c == '\n') c = ' ';
+    }
+    return msg;
+  }
+  return "";
+}
+
+}  // namespace
+
+FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt) {
+  FixResult result;
+  const std::vector<const Rule*> rules = AllRules();
+  LintOptions lint;
+  lint.context.target = opt.target;
+  const ModelReport before = LintModel(model, "", rules, lint);
+  result.notices = before.notices;
+  std::map<std::string, std::string> reasons;
+
+  for (int pass = 0; pass < kMaxPasses; ++pass) {
+    result.passes = pass + 1;
+    const TypedModel tm = AnalyzeTypes(model);
+    GraphEditor editor(model);
+    editor.overflow = opt.overflow;
+    FixContext ctx(tm, editor, opt);
+    bool changed = false;
+    if (opt.precision && pass == 0) {
+      ConvertPrecision(ctx, *opt.precision);
+      changed = !editor.edits().empty();
+    } else if (opt.precision && pass == 1) {
+      changed = KeepUnsupportedOpsWide(ctx, *opt.precision) > 0;
+    }
+    if (!changed) {
+      const ModelReport report = LintTyped(tm, "", rules, lint);
+      std::vector<const Finding*> operands, declared, casts;
+      for (const Finding& f : report.findings) {
+        if (!Allowed(f, opt)) continue;
+        if (f.rule == "operand-dtype-mismatch") operands.push_back(&f);
+        if (f.rule == "declared-type-mismatch") declared.push_back(&f);
+        if (f.rule == "redundant-cast") casts.push_back(&f);
+      }
+      // Operand fixes first: declared types often disagree only because of them.
+      std::vector<std::string> why;
+      WidenOperands(ctx, operands, why);
+      for (size_t i = 0; i < operands.size(); ++i) {
+        if (why[i].empty()) {
+          result.applied.push_back(Record(*operands[i]));
+          changed = true;
+        } else {
+          reasons[Key(*operands[i])] = why[i];
+        }
+      }
+      if (!changed) changed = ApplyEach(declared, result, reasons, [&](const Finding& f) { return FixDeclaredType(ctx, f); });
+      if (!changed) changed = ApplyEach(casts, result, reasons, [&](const Finding& f) { return RemoveRedundantCast(ctx, f); });
+    }
+    editor.Commit();
+    result.edits.insert(result.edits.end(), editor.edits().begin(), editor.edits().end());
+    if (!changed) break;
+  }
+
+  const ModelReport after = LintModel(model, "", rules, lint);
+  result.remaining = after.findings;
+  for (const Finding& f : after.findings) {
+    if (!f.fix || f.fix->safety == FixSafety::kDisplayOnly) continue;
+    if (f.rule != "operand-dtype-mismatch" && f.rule != "declared-type-mismatch" && f.rule != "redundant-cast") {
+      continue;
+    }
+    auto r = reasons.find(Key(f));
+    std::string why = r != reasons.end() ? r->second
+                      : !Allowed(f, opt) ? "an unsafe fix (use --unsafe-fixes)"
+                                         : "still present after " + std::to_string(result.passes) + " passes";
+    result.declined.push_back(Record(f, why));
+  }
+
+  // Verify: nothing got worse, and onnx's own checker accepts the result.
+  const auto errors_before = ErrorsByRule(before.findings);
+  for (const auto& [rule, n] : ErrorsByRule(after.findings)) {
+    auto b = errors_before.find(rule);
+    const int was = b == errors_before.end() ? 0 : b->second;
+    if (n > was && result.changed()) {
+      result.verify_error = "the fixed model has " + std::to_string(n) + " " + rule + " errors, " +
+                            std::to_string(was) + " before";
+      return result;
+    }
+  }
+  if (!result.changed()) return result;
+  if (model.ir_version() > onnx::IR_VERSION || !after.notices.empty()) {
+    result.notices.push_back("onnx's checker (onnx 1.12) was skipped: it does not know this model's IR version or "
+                             "opsets");
+    return result;
+  }
+  if (std::string err = RunChecker(model); !err.empty()) result.verify_error = "onnx checker: " + err;
+  return result;
+}
+
+std::string SerializeDeterministic(const onnx::ModelProto& model) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    model.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+void WriteFileAtomically(const std::string& path, const std::string& bytes) {
+  const size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string tmp = dir + (dir.back() == '/' ? "" : "/") + "." + base + ".onnx-tidy-XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) throw std::runtime_error("cannot create a file in '" + dir + "': " + std::strerror(errno));
+  struct stat st {};
+  mode_t mode = 0644;
+  if (::stat(path.c_str(), &st) == 0) mode = st.st_mode & 07777;  // keep the replaced file's mode
+  size_t done = 0;
+  bool ok = ::fchmod(fd, mode) == 0;
+  while (ok && done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
+  }
+  const int saved = errno;
+  ok = ok && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(ok ? errno : saved);
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot write '" + path + "': " + why);
+  }
+}
+
+}  // namespace onnxtidy

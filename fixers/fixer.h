@@ -1,0 +1,55 @@
+// `onnx-tidy fix`: applies the fixes that findings carry, through the graph editor,
+// until nothing changes; then re-checks the result before anything is written.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fixers/float_convert.h"
+#include "fixers/graph_editor.h"
+#include "lint/diagnostics.h"
+#include "lint/target.h"
+#include "onnx/onnx_pb.h"
+
+namespace onnxtidy {
+
+struct FixOptions {
+  bool unsafe = false;                 // --unsafe-fixes
+  std::optional<int32_t> precision;    // --precision: convert the whole model to this float type
+  bool keep_io_types = false;          // --keep-io-types (with --precision)
+  const Target* target = nullptr;      // --target: ops without a kernel stay wider
+  Overflow overflow = Overflow::kInfinity;
+};
+
+struct FixRecord {
+  std::string rule;
+  std::string message;  // the finding's
+  std::string title;    // the fix's
+  std::string safety;
+  std::string reason;   // why it was declined (declined only)
+  Location location;
+};
+
+struct FixResult {
+  std::vector<FixRecord> applied;
+  std::vector<FixRecord> declined;
+  std::vector<Edit> edits;
+  std::vector<std::string> notices;
+  std::vector<Finding> remaining;  // findings of the fixed model
+  std::string verify_error;        // non-empty: the result is not valid and must not be written
+  int passes = 0;
+  bool changed() const { return !edits.empty(); }
+};
+
+// Fixes `model` in place.
+FixResult FixModel(onnx::ModelProto& model, const FixOptions& options);
+
+// Deterministic bytes: the same model always serialises the same way.
+std::string SerializeDeterministic(const onnx::ModelProto& model);
+
+// Writes to a temporary file beside `path`, then renames it over `path`. Throws
+// std::runtime_error with a one-line message.
+void WriteFileAtomically(const std::string& path, const std::string& bytes);
+
+}  // namespace onnxtidy

@@ -1,0 +1,150 @@
+// Fixes operand-dtype-mismatch by widening: every operand bound to the conflicting type
+// parameter becomes the widest float type among them. Stored tensors are rewritten
+// (duplicated when another consumer needs them as they are); activations get one Cast
+// per (value, type), shared by their consumers.
+#include <algorithm>
+#include <set>
+
+#include "fixers/fix_context.h"
+#include "lint/dtype.h"
+
+namespace onnxtidy {
+namespace {
+
+struct Request {
+  int node;
+  int slot;
+  int32_t to;
+  size_t finding;
+};
+
+bool IsExternal(const onnx::TensorProto& t) { return t.data_location() == onnx::TensorProto::EXTERNAL; }
+
+const onnx::TensorProto* ConstantTensor(const onnx::NodeProto& node) {
+  const onnx::AttributeProto* value = FindAttribute(node, "value");
+  return value != nullptr && value->has_t() && !IsExternal(value->t()) ? &value->t() : nullptr;
+}
+
+// True when every reader of `value` asked for `to`: then it may change in place.
+bool AllReadersWant(const FixContext& ctx, int value, const std::vector<Request>& reqs) {
+  if (ctx.IsGraphOutput(value)) return false;
+  for (const auto& [node, slot] : ctx.Consumers(value)) {
+    const bool asked = std::any_of(reqs.begin(), reqs.end(),
+                                   [&](const Request& r) { return r.node == node && r.slot == slot; });
+    if (!asked) return false;
+  }
+  return true;
+}
+
+std::string FunctionBlocker(const FixContext& ctx, int graph) {
+  const GraphRecord& g = ctx.Graph(graph);
+  if (g.function == nullptr || ctx.Instances(g.function) <= 1) return "";
+  return "it is inside model-local function '" + g.function->name() + "', whose " +
+         std::to_string(ctx.Instances(g.function)) + " calls may need it as it is";
+}
+
+void Rewire(FixContext& ctx, const std::vector<Request>& reqs, const std::string& name) {
+  for (const Request& r : reqs) {
+    ctx.editor.SetInput(ctx.EditableNode(r.node), r.slot, name, ctx.Graph(ctx.Node(r.node).graph).path);
+  }
+}
+
+std::string WidenValue(FixContext& ctx, int value, const std::vector<Request>& reqs, int32_t to) {
+  const ValueRecord& v = ctx.Value(value);
+  const GraphRecord& g = ctx.Graph(v.graph);
+  const int32_t from = ElemType(*v.type);
+  const bool in_place = AllReadersWant(ctx, value, reqs);
+
+  if (v.origin == OriginKind::kInitializer && v.initializer != nullptr && !IsExternal(*v.initializer)) {
+    if (in_place) {
+      ctx.editor.RetypeTensor(const_cast<onnx::TensorProto&>(*v.initializer), to, g.path,
+                              "initializer '" + v.name + "'");
+      return "";
+    }
+    Rewire(ctx, reqs, ctx.editor.DuplicateInitializer(*g.proto, *v.initializer, to, g.path));
+    return "";
+  }
+  if (v.origin == OriginKind::kConstantNode) {
+    if (std::string why = FunctionBlocker(ctx, v.graph); !why.empty()) return why;
+    const onnx::NodeProto& constant = ctx.EditableNode(v.node);
+    if (const onnx::TensorProto* t = ConstantTensor(constant)) {
+      if (in_place) {
+        ctx.editor.RetypeTensor(const_cast<onnx::TensorProto&>(*t), to, g.path, "Constant '" + v.name + "'");
+        return "";
+      }
+      onnx::NodeProto copy = constant;
+      copy.set_name(ctx.editor.FreshName(constant.name().empty() ? v.name + "_const" : constant.name()));
+      copy.set_output(0, ctx.editor.FreshName(v.name + "_" + DtypeName(to)));
+      for (auto& a : *copy.mutable_attribute()) {
+        if (a.name() == "value") ConvertTensor(*a.mutable_t(), to, ctx.editor.overflow);
+      }
+      const std::string name = copy.output(0);
+      ctx.editor.InsertNode(ctx.Nodes(v.graph), ctx.Node(v.node).index + 1, std::move(copy), g.path,
+                            "Constant '" + name + "': " + DtypeName(to) + " copy of '" + v.name + "'");
+      Rewire(ctx, reqs, name);
+      return "";
+    }
+  }
+  if (v.origin == OriginKind::kFunctionInput && v.from >= 0) {
+    // Widen what this call passes in, at the call site: right for this caller, and
+    // other callers keep what they pass.
+    const int call = v.node;
+    const auto& formals = g.inputs;
+    const int k = static_cast<int>(std::find(formals.begin(), formals.end(), value) - formals.begin());
+    if (std::string why = FunctionBlocker(ctx, ctx.Node(call).graph); !why.empty()) return why;
+    return WidenValue(ctx, v.from, {Request{call, k, to, reqs.front().finding}}, to);
+  }
+  if (std::string why = FunctionBlocker(ctx, v.graph); !why.empty()) return why;
+  if (std::string why = ctx.CastBlocker(v.graph, from, to); !why.empty()) return why;
+  Rewire(ctx, reqs, ctx.editor.InsertCast(ctx.Nodes(v.graph), ctx.CastPosition(v), v.name, to, g.path));
+  return "";
+}
+
+}  // namespace
+
+std::string WidenOperands(FixContext& ctx, const std::vector<const Finding*>& findings,
+                          std::vector<std::string>& reasons) {
+  reasons.assign(findings.size(), "");
+  // (value, target type) -> requests, in a stable order.
+  std::map<std::pair<int, int32_t>, std::vector<Request>> requests;
+  std::set<std::pair<int, int>> asked;  // (node, slot): one request each
+  for (size_t i = 0; i < findings.size(); ++i) {
+    const Finding& f = *findings[i];
+    const int nid = ctx.NodeAt(f.location);
+    if (nid < 0) {
+      reasons[i] = "the node was not found";
+      continue;
+    }
+    const NodeRecord& node = ctx.Node(nid);
+    for (const ParamBinding& b : node.bindings) {
+      const bool mine = std::any_of(b.slots.begin(), b.slots.end(),
+                                    [&](const SlotType& s) { return s.slot == f.location.input_index; });
+      if (!b.conflict || !mine) continue;
+      int32_t widest = kUndefined;
+      bool floats = true;
+      for (const SlotType& s : b.slots) {
+        const ValueRecord& v = ctx.Value(node.inputs[static_cast<size_t>(s.slot)]);
+        const int32_t e = ElemType(*v.type);
+        floats &= v.type->has_tensor_type() && IsConvertibleFloat(e);
+        if (DtypeBits(e) > DtypeBits(widest)) widest = e;
+      }
+      if (!floats) {
+        reasons[i] = "the operands are not all floating-point tensors";
+        continue;
+      }
+      for (const SlotType& s : b.slots) {
+        const int value = node.inputs[static_cast<size_t>(s.slot)];
+        if (ElemType(*ctx.Value(value).type) == widest || !asked.insert({nid, s.slot}).second) continue;
+        requests[{value, widest}].push_back(Request{nid, s.slot, widest, i});
+      }
+    }
+  }
+  for (const auto& [key, reqs] : requests) {
+    const std::string why = WidenValue(ctx, key.first, reqs, key.second);
+    if (why.empty()) continue;
+    for (const Request& r : reqs) reasons[r.finding] = why;
+  }
+  return "";
+}
+
+}  // namespace onnxtidy

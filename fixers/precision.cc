@@ -24,6 +24,8 @@ const std::set<std::string> kDtypeAttributeOps = {"EyeLike", "RandomNormal", "Ra
 // earlier run, or the model's own): converting it would undo that.
 bool WidensFromTarget(const FixContext& ctx, int cast, int32_t to) {
   const NodeRecord& n = ctx.Node(cast);
+  const onnx::AttributeProto* target = FindAttribute(*n.proto, "to");
+  if (target == nullptr || DtypeBits(static_cast<int32_t>(target->i())) <= DtypeBits(to)) return false;
   if (n.inputs.empty() || n.inputs[0] < 0) return false;
   const ValueRecord& in = ctx.Value(n.inputs[0]);
   return in.Known() && ElemType(*in.type) == to;

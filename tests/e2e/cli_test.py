@@ -227,5 +227,87 @@ class SelectionFlagsTest(unittest.TestCase):
                 self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
 
 
+class FixCliTest(unittest.TestCase):
+    """`onnx-tidy fix` as users run it: never touches the input unless asked, writes
+    atomically, reports what it did, refuses bad usage with one line."""
+
+    def setUp(self):
+        self.tmp = common.tempdir()
+        self.dir = self.tmp.name
+        with open(os.path.join(common.SOURCE_DIR, EXAMPLE), "rb") as f:
+            self.original = f.read()
+        self.src = os.path.join(self.dir, "model.onnx")
+        with open(self.src, "wb") as f:
+            f.write(self.original)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def read(self, path):
+        with open(path, "rb") as f:
+            return f.read()
+
+    def test_output_file_leaves_the_input_alone(self):
+        out = os.path.join(self.dir, "fixed.onnx")
+        proc = run("fix", self.src, "-o", out)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertIn("fixed: widen 'fc1.weight' to float (rewrite stored tensor) [operand-dtype-mismatch]", proc.stdout)
+        self.assertEqual(self.read(self.src), self.original)
+        self.assertEqual(run("check", out).returncode, 0)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["fixed.onnx", "model.onnx"])  # no temporary left behind
+
+    def test_in_place_replaces_atomically_and_keeps_the_mode(self):
+        os.chmod(self.src, 0o640)
+        proc = run("fix", "--in-place", self.src)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertNotEqual(self.read(self.src), self.original)
+        self.assertEqual(os.stat(self.src).st_mode & 0o777, 0o640)
+        self.assertEqual(os.listdir(self.dir), ["model.onnx"])
+        before = os.stat(self.src).st_mtime_ns
+        self.assertEqual(run("fix", "--in-place", self.src).returncode, 0)
+        self.assertEqual(os.stat(self.src).st_mtime_ns, before)  # nothing to do: not rewritten
+
+    def test_dry_run_and_diff_write_nothing(self):
+        for flag in ("--dry-run", "--diff"):
+            proc = run("fix", flag, self.src)
+            self.assertEqual(proc.returncode, 0)
+            self.assertEqual(os.listdir(self.dir), ["model.onnx"])
+            self.assertEqual(self.read(self.src), self.original)
+        diff = run("fix", "--diff", self.src).stdout
+        self.assertIn("~ retype-tensor: initializer 'fc1.weight': bfloat16 -> float", diff)
+
+    def test_json_report(self):
+        proc = run("fix", "--dry-run", "--format", "json", self.src)
+        doc = json.loads(proc.stdout)
+        m = doc["models"][0]
+        self.assertEqual(m["written"], False)
+        self.assertEqual([a["rule"] for a in m["applied"]], ["operand-dtype-mismatch"])
+        self.assertEqual(m["applied"][0]["safety"], "safe")
+        self.assertEqual(m["edits"], [{"graph": "main", "action": "retype-tensor",
+                                       "detail": "initializer 'fc1.weight': bfloat16 -> float"}])
+        self.assertEqual(m["remaining"]["error"], 0)
+
+    def test_usage_errors(self):
+        out = os.path.join(self.dir, "o.onnx")
+        for args in [("fix", self.src), ("fix", self.src, "-o", self.src), ("fix", self.src, self.src, "-o", out),
+                     ("fix", self.src, "-o", out, "--in-place"), ("fix", self.src, "-o", out + "txt"),
+                     ("fix", "--precision", "int8", self.src, "-o", out), ("fix", "missing.onnx", "-o", out)]:
+            with self.subTest(args=args):
+                proc = run(*args)
+                self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
+                self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+                self.assertFalse(os.path.exists(out))
+        self.assertEqual(self.read(self.src), self.original)
+
+    def test_an_unfixable_model_is_not_written_and_says_why(self):
+        path = os.path.join(self.dir, "old.onnxtxt")
+        with open(path, "w") as f:
+            f.write('<ir_version: 5, opset_import: ["" : 11]>\n'
+                    'g (float[2] x, bfloat16[2] xb) => (float[2] y) { y = Add (x, xb) }\n')
+        proc = run("fix", path, "--dry-run")
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("reason: Cast carries bfloat16 only from opset 13", proc.stdout)
+
+
 if __name__ == "__main__":
     common.main()

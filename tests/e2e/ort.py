@@ -40,3 +40,27 @@ def sessions(paths, batch=100):
         for r in _node("ort_session.js", paths[i:i + batch]):
             out[r["path"]] = "" if r["ok"] else r["error"]
     return out
+
+
+def run(jobs):
+    """Runs [(model path, {input name: float32 array})]; returns {model: (error, {output: array})}."""
+    import base64
+    import tempfile
+    import numpy as np
+    spec = [{"model": m, "inputs": {k: {"dims": list(v.shape), "data": base64.b64encode(
+        np.ascontiguousarray(v, dtype=np.float32).tobytes()).decode()} for k, v in feeds.items()}} for m, feeds in jobs]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(spec, f)
+        path = f.name
+    try:
+        lines = _node("ort_run.js", [path])
+    finally:
+        os.unlink(path)
+    out = {}
+    for r in lines:
+        arrays = {}
+        for name, o in r["outputs"].items():
+            if o["data"]:
+                arrays[name] = np.frombuffer(base64.b64decode(o["data"]), dtype=np.float32).reshape(o["dims"])
+        out[r["model"]] = (r["error"], arrays)
+    return out

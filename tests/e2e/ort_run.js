@@ -1,0 +1,36 @@
+// Runs models in onnxruntime-node. Reads a JSON job list from the file given:
+// [{"model": path, "inputs": {name: {"dims": [...], "data": base64 float32}}}]
+// and prints one JSON line per job: {"model", "ok", "error", "outputs": {name: {"dims", "data"}}}.
+// Outputs are float32 (base64 of the raw bytes) so that callers can compare bit for bit.
+const fs = require('fs');
+const ort = require('onnxruntime-node');
+
+function toTensor(spec) {
+  const buf = Buffer.from(spec.data, 'base64');
+  const data = new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4);
+  return new ort.Tensor('float32', Float32Array.from(data), spec.dims);
+}
+
+(async () => {
+  const jobs = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+  for (const job of jobs) {
+    try {
+      const session = await ort.InferenceSession.create(job.model);
+      const feeds = {};
+      for (const [name, spec] of Object.entries(job.inputs)) feeds[name] = toTensor(spec);
+      const results = await session.run(feeds);
+      const outputs = {};
+      for (const [name, t] of Object.entries(results)) {
+        if (t.type !== 'float32') {
+          outputs[name] = {dims: t.dims, type: t.type, data: ''};
+          continue;
+        }
+        outputs[name] = {dims: t.dims, type: t.type,
+                         data: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64')};
+      }
+      console.log(JSON.stringify({model: job.model, ok: true, error: '', outputs}));
+    } catch (e) {
+      console.log(JSON.stringify({model: job.model, ok: false, error: String(e.message || e), outputs: {}}));
+    }
+  }
+})();

@@ -91,5 +91,19 @@ def main():
     sys.exit(1 if failed or not r.testsRun else 0)
 
 
+class cache_lock:
+    """Serialises fetches into the shared cache: ctest runs tests in parallel."""
+
+    def __enter__(self):
+        import fcntl
+        os.makedirs(CACHE_DIR, exist_ok=True)
+        self.f = open(os.path.join(CACHE_DIR, ".lock"), "w")
+        fcntl.flock(self.f, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
+
+
 def tempdir():
     return tempfile.TemporaryDirectory(prefix="onnxtidy_e2e_")

@@ -13,6 +13,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def ensure():
     """Installs onnxruntime-node once into the cache. Its install script would download
     more binaries from elsewhere, so it is skipped: the CPU build ships in the package."""
+    with common.cache_lock():
+        _install()
+
+
+def _install():
     pkg = os.path.join(PREFIX, "node_modules", "onnxruntime-node", "package.json")
     if os.path.exists(pkg):
         with open(pkg) as f:

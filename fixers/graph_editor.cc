@@ -47,20 +47,26 @@ std::string GraphEditor::FreshName(const std::string& base) {
 bool GraphEditor::RetypeTensor(onnx::TensorProto& tensor, int32_t to, const std::string& graph,
                                const std::string& what) {
   const int32_t from = tensor.data_type();
-  if (!ConvertTensor(tensor, to, overflow)) return false;
+  const bool ok = store != nullptr ? store->Convert(tensor, to, overflow) : ConvertTensor(tensor, to, overflow);
+  if (!ok) return false;
   edits_.push_back({graph, "retype-tensor", what + ": " + DtypeName(from) + " -> " + DtypeName(to)});
   return true;
 }
 
 std::string GraphEditor::DuplicateInitializer(const onnx::GraphProto& graph, const onnx::TensorProto& tensor,
                                               int32_t to, const std::string& graph_path) {
-  onnx::TensorProto copy = tensor;
-  if (!ConvertTensor(copy, to, overflow)) return "";
-  copy.set_name(FreshName(tensor.name() + "_" + DtypeName(to)));
+  onnx::TensorProto* copy = const_cast<onnx::GraphProto&>(graph).add_initializer();
+  *copy = tensor;
+  if (store != nullptr) store->Share(tensor, *copy);
+  const bool ok = store != nullptr ? store->Convert(*copy, to, overflow) : ConvertTensor(*copy, to, overflow);
+  if (!ok) {
+    const_cast<onnx::GraphProto&>(graph).mutable_initializer()->RemoveLast();
+    return "";
+  }
+  copy->set_name(FreshName(tensor.name() + "_" + DtypeName(to)));
   edits_.push_back({graph_path, "duplicate-initializer",
-                    "initializer '" + copy.name() + "': " + DtypeName(to) + " copy of '" + tensor.name() + "'"});
-  *const_cast<onnx::GraphProto&>(graph).add_initializer() = copy;
-  return copy.name();
+                    "initializer '" + copy->name() + "': " + DtypeName(to) + " copy of '" + tensor.name() + "'"});
+  return copy->name();
 }
 
 std::string GraphEditor::InsertCast(const NodeList& nodes, int position, const std::string& value, int32_t to,

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fixers/float_convert.h"
+#include "fixers/tensor_store.h"
 #include "lint/type_engine.h"
 #include "onnx/onnx_pb.h"
 
@@ -67,6 +68,8 @@ class GraphEditor {
 
   const std::vector<Edit>& edits() const { return edits_; }
   Overflow overflow = Overflow::kInfinity;
+  // Where tensors whose bytes are not in memory get converted; null: all in memory.
+  TensorStore* store = nullptr;
 
  private:
   using NodeList = google::protobuf::RepeatedPtrField<onnx::NodeProto>;

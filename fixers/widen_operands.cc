@@ -55,14 +55,20 @@ std::string WidenValue(FixContext& ctx, int value, const std::vector<Request>& r
   const int32_t from = ElemType(*v.type);
   const bool in_place = AllReadersWant(ctx, value, reqs);
 
-  if (v.origin == OriginKind::kInitializer && v.initializer != nullptr && !IsExternal(*v.initializer)) {
-    if (in_place) {
-      ctx.editor.RetypeTensor(const_cast<onnx::TensorProto&>(*v.initializer), to, g.path,
-                              "initializer '" + v.name + "'");
+  if (v.origin == OriginKind::kInitializer && v.initializer != nullptr) {
+    // Rewriting needs the bytes (in memory, or streamed by the tensor store); when they
+    // cannot be had, a Cast below does the job.
+    if (in_place && ctx.editor.RetypeTensor(const_cast<onnx::TensorProto&>(*v.initializer), to, g.path,
+                                            "initializer '" + v.name + "'")) {
       return "";
     }
-    Rewire(ctx, reqs, ctx.editor.DuplicateInitializer(*g.proto, *v.initializer, to, g.path));
-    return "";
+    if (!in_place) {
+      const std::string copy = ctx.editor.DuplicateInitializer(*g.proto, *v.initializer, to, g.path);
+      if (!copy.empty()) {
+        Rewire(ctx, reqs, copy);
+        return "";
+      }
+    }
   }
   if (v.origin == OriginKind::kConstantNode) {
     if (std::string why = FunctionBlocker(ctx, v.graph); !why.empty()) return why;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fixers/fixer.h"
 #include "lint/dtype.h"
@@ -152,26 +153,6 @@ bool SamePath(const std::string& a, const std::string& b) {
   return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-bool HasExternalData(const onnx::GraphProto& g) {
-  for (const auto& t : g.initializer()) {
-    if (t.data_location() == onnx::TensorProto::EXTERNAL) return true;
-  }
-  for (const auto& n : g.node()) {
-    for (const auto& a : n.attribute()) {
-      if (a.has_g() && HasExternalData(a.g())) return true;
-      for (const auto& sub : a.graphs()) {
-        if (HasExternalData(sub)) return true;
-      }
-    }
-  }
-  return false;
-}
-
-std::string Directory(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
 nlohmann::ordered_json RecordJson(const FixRecord& r) {
   return {{"rule", r.rule},
           {"message", r.message},
@@ -203,15 +184,19 @@ FixOutcome FixOne(const std::string& path, const Options& opts, const FixOptions
     return out;
   }
   const bool writes = !opts.dry_run && !opts.diff;
-  if (writes && HasExternalData(loaded.model.graph()) && !SamePath(Directory(path), Directory(out.output))) {
-    out.error = "'" + path + "' keeps tensors in external data files; write the fixed model into the same folder";
-    return out;
-  }
-  out.result = FixModel(loaded.model, fix_opts);
+  TensorStore store(loaded);
+  out.result = FixModel(loaded.model, fix_opts, &store);
   if (!writes || !out.result.verify_error.empty()) return out;
   if (opts.in_place && !out.result.changed()) return out;  // nothing to do: leave the file alone
+  Progress progress;
+  if (::isatty(STDERR_FILENO)) {
+    progress = [&](size_t done, size_t total) {
+      std::cerr << "\r" << path << ": writing tensor " << done << "/" << total << std::flush;
+      if (done == total) std::cerr << "\n";
+    };
+  }
   try {
-    WriteFileAtomically(out.output, SerializeDeterministic(loaded.model));
+    store.Write(loaded.model, out.output, fix_opts.overflow, progress);
     out.written = true;
   } catch (const std::exception& e) {
     out.error = e.what();

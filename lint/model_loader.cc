@@ -6,8 +6,10 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "onnx/defs/parser.h"
 
@@ -25,18 +27,128 @@ bool LooksLikeText(const std::string& path, const std::string& bytes) {
   return i != std::string::npos && bytes[i] == '<';
 }
 
-std::string ReadAll(const std::string& path) {
+// A forward reader over protobuf wire format that copies what it keeps.
+class WireScanner {
+ public:
+  WireScanner(const uint8_t* base, std::vector<StrippedTensor>& stripped) : base_(base), stripped_(stripped) {}
+
+  // ModelProto: the graph (field 7) is rebuilt, everything else copied as is.
+  bool Model(const uint8_t* p, const uint8_t* end, std::string& out) {
+    return Fields(p, end, out, [&](uint32_t field, const uint8_t* payload, const uint8_t* payload_end) {
+      if (field != 7) return false;
+      std::string graph;
+      if (!Graph(payload, payload_end, graph)) return Fail();
+      Emit(out, 7, graph);
+      return true;
+    });
+  }
+
+ private:
+  // GraphProto: initializers (field 5) are rebuilt without large raw_data.
+  bool Graph(const uint8_t* p, const uint8_t* end, std::string& out) {
+    return Fields(p, end, out, [&](uint32_t field, const uint8_t* payload, const uint8_t* payload_end) {
+      if (field != 5) return false;
+      std::string tensor;
+      StrippedTensor strip;
+      strip.index = initializers_++;
+      if (!Tensor(payload, payload_end, tensor, strip)) return Fail();
+      if (strip.length > 0) stripped_.push_back(strip);
+      Emit(out, 5, tensor);
+      return true;
+    });
+  }
+
+  // TensorProto: raw_data (field 9) stays in the file when large.
+  bool Tensor(const uint8_t* p, const uint8_t* end, std::string& out, StrippedTensor& strip) {
+    return Fields(p, end, out, [&](uint32_t field, const uint8_t* payload, const uint8_t* payload_end) {
+      if (field != 9 || static_cast<uint64_t>(payload_end - payload) < kStripThreshold) return false;
+      strip.offset = static_cast<uint64_t>(payload - base_);
+      strip.length = static_cast<uint64_t>(payload_end - payload);
+      return true;  // dropped from the copy
+    });
+  }
+
+  // Walks the fields of one message. For each length-delimited field, `on_len` may take
+  // it over (returning true); otherwise the field is copied verbatim.
+  template <typename OnLen>
+  bool Fields(const uint8_t* p, const uint8_t* end, std::string& out, OnLen&& on_len) {
+    while (p < end && ok_) {
+      const uint8_t* start = p;
+      uint64_t tag = 0;
+      if (!Varint(p, end, tag)) return false;
+      const uint32_t wire = static_cast<uint32_t>(tag & 7);
+      const uint32_t field = static_cast<uint32_t>(tag >> 3);
+      uint64_t v = 0;
+      switch (wire) {
+        case 0:
+          if (!Varint(p, end, v)) return false;
+          break;
+        case 1:
+          if (end - p < 8) return Fail();
+          p += 8;
+          break;
+        case 5:
+          if (end - p < 4) return Fail();
+          p += 4;
+          break;
+        case 2: {
+          if (!Varint(p, end, v) || static_cast<uint64_t>(end - p) < v) return Fail();
+          const uint8_t* payload = p;
+          p += v;
+          if (on_len(field, payload, p)) continue;
+          break;
+        }
+        default:
+          return Fail();  // groups are not used by ONNX
+      }
+      if (!ok_) return false;
+      out.append(reinterpret_cast<const char*>(start), static_cast<size_t>(p - start));
+    }
+    return ok_ && p == end;
+  }
+
+  static void PutVarint(std::string& out, uint64_t v) {
+    while (v >= 0x80) {
+      out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+      v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+  }
+
+  static void Emit(std::string& out, uint32_t field, const std::string& payload) {
+    PutVarint(out, (static_cast<uint64_t>(field) << 3) | 2);
+    PutVarint(out, payload.size());
+    out += payload;
+  }
+
+  bool Varint(const uint8_t*& p, const uint8_t* end, uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p >= end) return Fail();
+      const uint8_t b = *p++;
+      v |= static_cast<uint64_t>(b & 0x7F) << shift;
+      if ((b & 0x80) == 0) return true;
+    }
+    return Fail();
+  }
+
+  bool Fail() {
+    ok_ = false;
+    return false;
+  }
+
+  const uint8_t* base_;
+  std::vector<StrippedTensor>& stripped_;
+  int initializers_ = 0;
+  bool ok_ = true;
+};
+
+void CheckPath(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     throw LoadError("cannot open '" + path + "': " + std::strerror(errno));
   }
   if (S_ISDIR(st.st_mode)) throw LoadError("'" + path + "' is a directory, not a model file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw LoadError("cannot open '" + path + "': " + std::strerror(errno));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) throw LoadError("cannot read '" + path + "': " + std::strerror(errno));
-  return std::move(buf).str();
 }
 
 }  // namespace
@@ -58,17 +170,32 @@ onnx::ModelProto ParseModelText(const std::string& text, const std::string& orig
 LoadedModel LoadModel(const std::string& path) {
   LoadedModel out;
   out.path = path;
-  std::string bytes = ReadAll(path);
-  if (bytes.empty()) throw LoadError("'" + path + "' is empty, not an ONNX model");
-  if (LooksLikeText(path, bytes)) {
-    out.model = ParseModelText(bytes, path);
+  CheckPath(path);
+  try {
+    out.file = std::make_shared<MappedFile>(path);
+  } catch (const std::runtime_error& e) {
+    throw LoadError(e.what());
+  }
+  const MappedFile& file = *out.file;
+  if (file.size() == 0) throw LoadError("'" + path + "' is empty, not an ONNX model");
+  const std::string head(reinterpret_cast<const char*>(file.data()), std::min<size_t>(file.size(), 4096));
+  if (LooksLikeText(path, head)) {
+    out.model = ParseModelText(std::string(reinterpret_cast<const char*>(file.data()), file.size()), path);
+    out.file.reset();
     return out;
   }
-  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                               static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
+  const std::string invalid = "'" + path + "' is not a valid ONNX model (protobuf parse failed: truncated or not a model)";
+  std::string skeleton;
+  WireScanner scanner(file.data(), out.stripped);
+  if (!scanner.Model(file.data(), file.data() + file.size(), skeleton)) throw LoadError(invalid);
+  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(skeleton.data()),
+                                               static_cast<int>(std::min<size_t>(skeleton.size(), INT_MAX)));
   stream.SetTotalBytesLimit(INT_MAX);
-  if (!out.model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
-    throw LoadError("'" + path + "' is not a valid ONNX model (protobuf parse failed: truncated or not a model)");
+  if (skeleton.size() > INT_MAX || !out.model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
+    throw LoadError(invalid);
+  }
+  if (!out.stripped.empty() && out.stripped.back().index >= out.model.graph().initializer_size()) {
+    throw LoadError(invalid);
   }
   if (!out.model.has_graph() || out.model.ir_version() <= 0) {
     throw LoadError("'" + path + "' is not an ONNX model (no " +

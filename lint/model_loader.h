@@ -1,8 +1,12 @@
 // Reads a model from disk: binary protobuf, or ONNX text (onnx's own parser).
 #pragma once
 
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
+
+#include "lint/mapped_file.h"
 
 #include "onnx/onnx_pb.h"
 
@@ -15,12 +19,27 @@ class LoadError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The bytes of a main-graph initializer's raw_data that were left in the file.
+struct StrippedTensor {
+  int index = -1;       // position in model.graph().initializer()
+  uint64_t offset = 0;  // in `file`
+  uint64_t length = 0;
+};
+
 struct LoadedModel {
   std::string path;
   onnx::ModelProto model;
+  // The mapped file, and the main-graph initializers whose raw_data stayed in it: the
+  // model is parsed without them, so linting never copies weight bytes.
+  std::shared_ptr<MappedFile> file;
+  std::vector<StrippedTensor> stripped;
 };
 
-// External-data tensors are never opened: their dtype is in data_type.
+// raw_data of at least this many bytes is left in the file rather than parsed.
+constexpr uint64_t kStripThreshold = 1024;
+
+// External-data tensors are never opened: their dtype is in data_type. Large
+// embedded weights are not parsed either (see LoadedModel::stripped).
 LoadedModel LoadModel(const std::string& path);
 
 // Parses ONNX text ("<ir_version: 8, opset_import: [...]> graph (...) => (...) {...}").

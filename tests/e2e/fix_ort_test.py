@@ -236,6 +236,48 @@ class FixOrtTest(unittest.TestCase):
         self.assertIn("alexa_v0.1", cases)
         self.assert_fixed_equals_reference(cases, 6)
 
+    def test_external_data(self):
+        broken, ref = synthetic_cases()["mlp_bf16_f16_weights"]
+        src_dir, other_dir = self.path("ext"), self.path("elsewhere")
+        os.makedirs(src_dir)
+        os.makedirs(other_dir)
+        src = os.path.join(src_dir, "model.onnx")
+        onnx.save_model(broken, src, save_as_external_data=True, all_tensors_to_one_file=True,
+                        location="weights.bin", size_threshold=0)
+        data = os.path.join(src_dir, "weights.bin")
+        digest = common.sha256(data)
+        rp = self.path("ext.ref.onnx")
+        onnx.save(ref, rp)
+
+        # check reads dtypes only: it finds the conflicts with the data file gone.
+        os.rename(data, data + ".away")
+        proc = common.run("check", src)
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("input B 'W1' is bfloat16 (initializer 'W1')", proc.stdout)
+        os.rename(data + ".away", data)
+
+        same = os.path.join(src_dir, "fixed.onnx")
+        moved = os.path.join(other_dir, "fixed.onnx")
+        for dst in (same, moved):
+            proc = common.run("fix", src, "-o", dst)
+            self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertEqual(common.sha256(data), digest, "the input's data file changed")
+        self.assertEqual(sorted(os.listdir(src_dir)), ["fixed.onnx", "fixed.onnx.data", "model.onnx", "weights.bin"])
+        self.assertEqual(sorted(os.listdir(other_dir)), ["fixed.onnx", "fixed.onnx.data"])
+        # Beside the input, only converted tensors moved to the new file; elsewhere, all did.
+        kept = [t.name for t in onnx.load(same, load_external_data=False).graph.initializer
+                if any(e.key == "location" and e.value == "weights.bin" for e in t.external_data)]
+        self.assertEqual(kept, ["b"])
+        feeds = feeds_for(broken)
+        out = ort.run([(same, feeds), (moved, feeds), (rp, feeds)])
+        for dst in (same, moved):
+            self.assertEqual(out[dst][0], "", out[dst][0])
+            self.assertTrue(bits_equal(out[dst][1]["y"], out[rp][1]["y"]), dst)
+        again = common.run("fix", same, "-o", os.path.join(src_dir, "again.onnx"))
+        self.assertEqual(again.returncode, 0)
+        with open(same, "rb") as a, open(os.path.join(src_dir, "again.onnx"), "rb") as b:
+            self.assertEqual(a.read(), b.read())
+
     def test_pure_bfloat16_model_becomes_runnable_with_precision_float32(self):
         w, b = RNG.standard_normal((4, 8)), RNG.standard_normal(8)
         pure = model([helper.make_node("MatMul", ["x", "W"], ["h"]), helper.make_node("Add", ["h", "b"], ["hb"]),

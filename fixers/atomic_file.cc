@@ -1,0 +1,75 @@
+#include "fixers/atomic_file.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+namespace onnxtidy {
+namespace {
+
+constexpr size_t kBufferSize = 8 << 20;
+
+}  // namespace
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  const size_t slash = path_.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash);
+  const std::string base = slash == std::string::npos ? path_ : path_.substr(slash + 1);
+  tmp_ = dir + "/." + base + ".onnx-tidy-XXXXXX";
+  fd_ = ::mkstemp(tmp_.data());
+  if (fd_ < 0) throw std::runtime_error("cannot create a file in '" + dir + "': " + std::strerror(errno));
+  buffer_.reserve(kBufferSize);
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(tmp_.c_str());
+}
+
+void AtomicFile::Flush() {
+  size_t done = 0;
+  while (done < buffer_.size()) {
+    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error("cannot write '" + path_ + "': " + std::strerror(errno));
+    done += static_cast<size_t>(n);
+  }
+  buffer_.clear();
+}
+
+void AtomicFile::Write(const void* data, size_t size) {
+  written_ += size;
+  if (buffer_.size() + size > kBufferSize) Flush();
+  if (size >= kBufferSize) {
+    buffer_.assign(static_cast<const char*>(data), size);
+    Flush();
+    return;
+  }
+  buffer_.append(static_cast<const char*>(data), size);
+}
+
+void AtomicFile::Commit() {
+  Flush();
+  struct stat st {};
+  mode_t mode = 0666 & ~[] {
+    const mode_t m = ::umask(0);
+    ::umask(m);
+    return m;
+  }();
+  if (::stat(path_.c_str(), &st) == 0) mode = st.st_mode & 07777;  // keep the replaced file's mode
+  if (::fchmod(fd_, mode) != 0 || ::fsync(fd_) != 0) {
+    throw std::runtime_error("cannot write '" + path_ + "': " + std::strerror(errno));
+  }
+  ::close(fd_);
+  fd_ = -1;
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    throw std::runtime_error("cannot write '" + path_ + "': " + std::strerror(errno));
+  }
+  committed_ = true;
+}
+
+}  // namespace onnxtidy

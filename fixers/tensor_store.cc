@@ -1,0 +1,299 @@
+#include "fixers/tensor_store.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <stdexcept>
+
+#include "fixers/atomic_file.h"
+#include "lint/dtype.h"
+
+namespace onnxtidy {
+namespace {
+
+// Elements converted per chunk while streaming: bounds the memory a conversion takes.
+constexpr uint64_t kChunkElements = 1 << 20;
+
+std::string Dir(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+std::string Base(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool SameFile(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+std::string Serialize(const google::protobuf::MessageLite& m) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
+  return out;
+}
+
+std::string Varint(uint64_t v) {
+  std::string out;
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+  return out;
+}
+
+std::string Tag(uint32_t field) { return Varint((static_cast<uint64_t>(field) << 3) | 2); }
+
+void ForEachTensor(onnx::GraphProto& g, const std::function<void(onnx::TensorProto&)>& fn) {
+  for (auto& t : *g.mutable_initializer()) fn(t);
+  for (auto& n : *g.mutable_node()) {
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.has_t()) fn(*a.mutable_t());
+      if (a.has_g()) ForEachTensor(*a.mutable_g(), fn);
+      for (auto& sub : *a.mutable_graphs()) ForEachTensor(sub, fn);
+    }
+  }
+}
+
+}  // namespace
+
+TensorStore::TensorStore(LoadedModel& loaded) : model_dir_(Dir(loaded.path)) {
+  for (const StrippedTensor& s : loaded.stripped) {
+    const onnx::TensorProto& t = loaded.model.graph().initializer(s.index);
+    sources_[&t] = Source{loaded.file, loaded.path, s.offset, s.length, t.data_type(), false};
+  }
+  RegisterGraph(loaded.model.graph());
+}
+
+void TensorStore::RegisterGraph(const onnx::GraphProto& g) {
+  for (const auto& t : g.initializer()) RegisterExternal(t);
+  for (const auto& n : g.node()) {
+    for (const auto& a : n.attribute()) {
+      if (a.has_t()) RegisterExternal(a.t());
+      if (a.has_g()) RegisterGraph(a.g());
+      for (const auto& sub : a.graphs()) RegisterGraph(sub);
+    }
+  }
+}
+
+void TensorStore::RegisterExternal(const onnx::TensorProto& t) {
+  if (t.data_location() != onnx::TensorProto::EXTERNAL) return;
+  Source s;
+  s.external = true;
+  s.dtype = t.data_type();
+  for (const auto& e : t.external_data()) {
+    if (e.key() == "location") s.file_path = model_dir_ + "/" + e.value();
+    if (e.key() == "offset") s.offset = std::stoull(e.value());
+    if (e.key() == "length") s.length = std::stoull(e.value());
+  }
+  if (!s.file_path.empty()) sources_[&t] = s;
+}
+
+const MappedFile& TensorStore::Open(Source& s) {
+  if (!s.file) {
+    auto& f = files_[s.file_path];
+    if (!f) f = std::make_shared<MappedFile>(s.file_path);
+    s.file = f;
+  }
+  if (s.length == 0 && s.file->size() >= s.offset) s.length = s.file->size() - s.offset;
+  if (s.offset + s.length > s.file->size()) {
+    throw std::runtime_error("'" + s.file_path + "' is shorter than a tensor stored in it");
+  }
+  return *s.file;
+}
+
+bool TensorStore::Convert(onnx::TensorProto& t, int32_t to, Overflow overflow) {
+  auto it = sources_.find(&t);
+  if (it == sources_.end()) return ConvertTensor(t, to, overflow);
+  if (!IsConvertibleFloat(it->second.dtype) || !IsConvertibleFloat(to)) return false;
+  t.set_data_type(to);  // the bytes follow when written
+  return true;
+}
+
+void TensorStore::Share(const onnx::TensorProto& original, const onnx::TensorProto& copy) {
+  auto it = sources_.find(&original);
+  if (it != sources_.end()) sources_[&copy] = it->second;
+}
+
+onnx::ModelProto TensorStore::CheckableCopy(const onnx::ModelProto& model) const {
+  // onnx 1.12's checker, given a ModelProto, looks for external files from the current
+  // directory: every tensor not in memory points at the file its bytes are really in.
+  onnx::ModelProto copy = model;
+  std::vector<const onnx::TensorProto*> originals;
+  ForEachTensor(const_cast<onnx::GraphProto&>(model.graph()),
+                [&](onnx::TensorProto& t) { originals.push_back(&t); });
+  size_t i = 0;
+  ForEachTensor(*copy.mutable_graph(), [&](onnx::TensorProto& t) {
+    auto it = sources_.find(originals[i++]);
+    if (it == sources_.end()) return;
+    std::error_code ec;
+    std::string where = std::filesystem::relative(it->second.file_path, ec).string();
+    if (ec || where.empty()) where = it->second.file_path;
+    t.clear_raw_data();
+    t.clear_external_data();
+    t.set_data_location(onnx::TensorProto::EXTERNAL);
+    auto* loc = t.add_external_data();
+    loc->set_key("location");
+    loc->set_value(where);
+  });
+  return copy;
+}
+
+void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overflow overflow,
+                        const Progress& progress) {
+  const std::string out_dir = Dir(path);
+  const bool same_dir = SameFile(out_dir, model_dir_);
+  const size_t total = sources_.size();
+  size_t done = 0;
+
+  // Streams a source's bytes, converted to `to`, into `sink`.
+  auto stream = [&](Source& s, int32_t to, const std::function<void(const void*, size_t)>& sink) {
+    const MappedFile& file = Open(s);
+    const uint64_t in_width = static_cast<uint64_t>(DtypeBits(s.dtype) / 8);
+    for (uint64_t pos = 0; pos < s.length;) {
+      const uint64_t n = std::min<uint64_t>(s.length - pos, kChunkElements * std::max<uint64_t>(in_width, 1));
+      const char* src = reinterpret_cast<const char*>(file.data() + s.offset + pos);
+      if (to == s.dtype) {
+        sink(src, n);
+      } else {
+        const std::string converted = ConvertBytes(std::string(src, n), s.dtype, to, overflow);
+        sink(converted.data(), converted.size());
+      }
+      file.Release(s.offset + pos, n);
+      pos += n;
+    }
+    if (progress) progress(++done, total);
+  };
+  auto converted_length = [&](Source& s, int32_t to) {
+    Open(s);
+    const uint64_t in_width = static_cast<uint64_t>(DtypeBits(s.dtype) / 8);
+    return in_width == 0 ? s.length : s.length / in_width * static_cast<uint64_t>(DtypeBits(to) / 8);
+  };
+
+  // External tensors whose bytes change, or that move to another folder, go to a new
+  // data file; the input's data files are never written.
+  std::unique_ptr<AtomicFile> data;
+  std::string data_name;
+  auto open_data = [&] {
+    data_name = Base(path) + ".data";
+    for (int i = 1;; ++i) {
+      bool taken = false;
+      for (const auto& [t, s] : sources_) taken |= s.external && SameFile(s.file_path, out_dir + "/" + data_name);
+      if (!taken) break;
+      data_name = Base(path) + "." + std::to_string(i) + ".data";
+    }
+    data = std::make_unique<AtomicFile>(out_dir + "/" + data_name);
+  };
+  ForEachTensor(*model.mutable_graph(), [&](onnx::TensorProto& t) {
+    auto it = sources_.find(&t);
+    if (it == sources_.end() || !it->second.external) return;
+    Source& s = it->second;
+    if (t.data_type() == s.dtype && same_dir) return;
+    if (!data) open_data();
+    const uint64_t offset = data->written();
+    stream(s, t.data_type(), [&](const void* p, size_t n) { data->Write(p, n); });
+    t.clear_external_data();
+    for (const auto& [k, v] : {std::pair<std::string, std::string>{"location", data_name},
+                               {"offset", std::to_string(offset)},
+                               {"length", std::to_string(data->written() - offset)}}) {
+      auto* e = t.add_external_data();
+      e->set_key(k);
+      e->set_value(v);
+    }
+  });
+
+  // The model: the same bytes as a deterministic serialisation of the whole model, with
+  // the graph's deferred raw_data spliced in from the source as it is written.
+  AtomicFile out(path);
+  onnx::ModelProto head = model, tail = model;
+  head.clear_graph();
+  head.clear_opset_import();
+  head.clear_metadata_props();
+  head.clear_training_info();
+  head.clear_functions();
+  head.GetReflection()->MutableUnknownFields(&head)->Clear();
+  tail.clear_ir_version();
+  tail.clear_producer_name();
+  tail.clear_producer_version();
+  tail.clear_domain();
+  tail.clear_model_version();
+  tail.clear_doc_string();
+  tail.clear_graph();
+  out.Write(Serialize(head));
+  if (model.has_graph()) {
+    const onnx::GraphProto& g = model.graph();
+    onnx::GraphProto before, after = g;
+    *before.mutable_node() = g.node();
+    if (g.has_name()) before.set_name(g.name());
+    after.clear_node();
+    after.clear_name();
+    after.clear_initializer();
+    struct Part {
+      std::string bytes;      // the whole tensor, or the part before raw_data
+      std::string rest;       // after raw_data
+      Source* source = nullptr;
+      uint64_t raw = 0;
+      int32_t to = 0;
+    };
+    std::vector<Part> parts;
+    uint64_t graph_size = 0;
+    const std::string a = Serialize(before), b = Serialize(after);
+    graph_size += a.size() + b.size();
+    for (const auto& t : g.initializer()) {
+      Part p;
+      auto it = sources_.find(&t);
+      if (it == sources_.end() || it->second.external) {
+        p.bytes = Serialize(t);
+      } else {
+        onnx::TensorProto lo = t, hi = t;
+        lo.clear_raw_data();
+        lo.clear_double_data();
+        lo.clear_uint64_data();
+        lo.clear_doc_string();
+        lo.clear_external_data();
+        lo.clear_data_location();
+        lo.GetReflection()->MutableUnknownFields(&lo)->Clear();
+        hi.clear_dims();
+        hi.clear_data_type();
+        hi.clear_segment();
+        hi.clear_float_data();
+        hi.clear_int32_data();
+        hi.clear_string_data();
+        hi.clear_int64_data();
+        hi.clear_name();
+        hi.clear_raw_data();
+        p.source = &it->second;
+        p.to = t.data_type();
+        p.raw = converted_length(it->second, p.to);
+        p.bytes = Serialize(lo) + Tag(9) + Varint(p.raw);
+        p.rest = Serialize(hi);
+      }
+      const uint64_t size = p.bytes.size() + p.raw + p.rest.size();
+      graph_size += Tag(5).size() + Varint(size).size() + size;
+      p.bytes = Tag(5) + Varint(size) + p.bytes;
+      parts.push_back(std::move(p));
+    }
+    out.Write(Tag(7) + Varint(graph_size) + a);
+    for (Part& p : parts) {
+      out.Write(p.bytes);
+      if (p.source != nullptr) stream(*p.source, p.to, [&](const void* d, size_t n) { out.Write(d, n); });
+      out.Write(p.rest);
+    }
+    out.Write(b);
+  }
+  out.Write(Serialize(tail));
+  if (data) data->Commit();
+  out.Commit();
+}
+
+}  // namespace onnxtidy

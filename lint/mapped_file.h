@@ -1,0 +1,31 @@
+// A read-only memory map of a whole file. Pages are read only when touched, so
+// skipping over a tensor's bytes costs nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace onnxtidy {
+
+class MappedFile {
+ public:
+  // Throws LoadError-compatible std::runtime_error with a one-line message.
+  explicit MappedFile(const std::string& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+  // Lets the kernel drop the pages of [offset, offset+length) once they were streamed.
+  void Release(size_t offset, size_t length) const;
+
+ private:
+  std::string path_;
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace onnxtidy

@@ -30,14 +30,18 @@ AtomicFile::~AtomicFile() {
   if (!committed_) ::unlink(tmp_.c_str());
 }
 
-void AtomicFile::Flush() {
+void AtomicFile::WriteAll(const char* data, size_t size) {
   size_t done = 0;
-  while (done < buffer_.size()) {
-    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+  while (done < size) {
+    const ssize_t n = ::write(fd_, data + done, size - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) throw std::runtime_error("cannot write '" + path_ + "': " + std::strerror(errno));
     done += static_cast<size_t>(n);
   }
+}
+
+void AtomicFile::Flush() {
+  WriteAll(buffer_.data(), buffer_.size());
   buffer_.clear();
 }
 
@@ -45,8 +49,7 @@ void AtomicFile::Write(const void* data, size_t size) {
   written_ += size;
   if (buffer_.size() + size > kBufferSize) Flush();
   if (size >= kBufferSize) {
-    buffer_.assign(static_cast<const char*>(data), size);
-    Flush();
+    WriteAll(static_cast<const char*>(data), size);  // large: straight from the caller's bytes
     return;
   }
   buffer_.append(static_cast<const char*>(data), size);

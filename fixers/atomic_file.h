@@ -22,6 +22,7 @@ class AtomicFile {
 
  private:
   void Flush();
+  void WriteAll(const char* data, size_t size);
   std::string path_;
   std::string tmp_;
   int fd_ = -1;

@@ -152,12 +152,48 @@ bool ConvertTensor(onnx::TensorProto& tensor, int32_t to, Overflow overflow) {
   return true;
 }
 
+namespace {
+
+// Element loops for the conversions a fix streams through gigabytes of weights.
+template <typename In, typename Out, typename Fn>
+void Map(const char* in, size_t size, std::string& out, Fn&& fn) {
+  const size_t n = size / sizeof(In);
+  out.resize(n * sizeof(Out));
+  char* dst = out.data();
+  for (size_t i = 0; i < n; ++i) {
+    In x;
+    std::memcpy(&x, in + i * sizeof(In), sizeof(In));
+    const Out y = fn(x);
+    std::memcpy(dst + i * sizeof(Out), &y, sizeof(Out));
+  }
+}
+
+}  // namespace
+
+void ConvertInto(const char* in, size_t size, int32_t from, int32_t to, Overflow overflow, std::string& out) {
+  if (from == to) {
+    out.assign(in, size);
+  } else if (from == kBfloat16 && to == kFloat) {
+    Map<uint16_t, float>(in, size, out, Bfloat16ToFloat);
+  } else if (from == kFloat16 && to == kFloat) {
+    Map<uint16_t, float>(in, size, out, Float16ToFloat);
+  } else if (from == kFloat && to == kBfloat16) {
+    Map<float, uint16_t>(in, size, out, [&](float f) { return FloatToBfloat16(f, overflow); });
+  } else if (from == kFloat && to == kFloat16) {
+    Map<float, uint16_t>(in, size, out, [&](float f) { return FloatToFloat16(f, overflow); });
+  } else {
+    onnx::TensorProto t;
+    t.set_data_type(from);
+    t.set_raw_data(in, size);
+    ConvertTensor(t, to, overflow);
+    out = t.raw_data();
+  }
+}
+
 std::string ConvertBytes(const std::string& bytes, int32_t from, int32_t to, Overflow overflow) {
-  onnx::TensorProto t;
-  t.set_data_type(from);
-  t.set_raw_data(bytes);
-  ConvertTensor(t, to, overflow);
-  return t.raw_data();
+  std::string out;
+  ConvertInto(bytes.data(), bytes.size(), from, to, overflow, out);
+  return out;
 }
 
 }  // namespace onnxtidy

@@ -30,7 +30,11 @@ bool IsConvertibleFloat(int32_t dtype);
 // streams it. Returns false, leaving the tensor untouched, for unsupported types.
 bool ConvertTensor(onnx::TensorProto& tensor, int32_t to, Overflow overflow = Overflow::kInfinity);
 
-// Converts `count` little-endian elements from `from` to `to` (for streaming external data).
+// Converts little-endian elements from `from` to `to` (for streaming external data).
 std::string ConvertBytes(const std::string& bytes, int32_t from, int32_t to, Overflow overflow);
+
+// The same, from `size` bytes at `in` into `out` (reused between chunks to spare the
+// allocator while streaming gigabytes).
+void ConvertInto(const char* in, size_t size, int32_t from, int32_t to, Overflow overflow, std::string& out);
 
 }  // namespace onnxtidy

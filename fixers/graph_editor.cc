@@ -212,9 +212,11 @@ size_t GraphEditor::Commit() {
       return a.position < b.position;
     });
     const auto& drop = removals_[list];
-    // Take every node out (the objects live on), then put the list back in order.
+    // Take every node out (the objects live on, on the heap or in the model's arena),
+    // then put the list back in order.
+    const bool on_heap = nodes.GetArena() == nullptr;
     std::vector<onnx::NodeProto*> old(static_cast<size_t>(nodes.size()));
-    nodes.ExtractSubrange(0, nodes.size(), old.data());
+    nodes.UnsafeArenaExtractSubrange(0, nodes.size(), old.data());
     size_t next = 0;
     for (size_t i = 0; i <= old.size(); ++i) {
       for (; next < ins.size() && ins[next].position <= static_cast<int>(i); ++next) {
@@ -222,9 +224,9 @@ size_t GraphEditor::Commit() {
       }
       if (i == old.size()) break;
       if (drop.count(old[i])) {
-        delete old[i];
+        if (on_heap) delete old[i];  // an arena frees its own
       } else {
-        nodes.AddAllocated(old[i]);
+        nodes.UnsafeArenaAddAllocated(old[i]);
       }
     }
   }

@@ -69,10 +69,10 @@ void ForEachTensor(onnx::GraphProto& g, const std::function<void(onnx::TensorPro
 
 TensorStore::TensorStore(LoadedModel& loaded) : model_dir_(Dir(loaded.path)) {
   for (const StrippedTensor& s : loaded.stripped) {
-    const onnx::TensorProto& t = loaded.model.graph().initializer(s.index);
+    const onnx::TensorProto& t = loaded.model->graph().initializer(s.index);
     sources_[&t] = Source{loaded.file, loaded.path, s.offset, s.length, t.data_type(), false};
   }
-  RegisterGraph(loaded.model.graph());
+  RegisterGraph(loaded.model->graph());
 }
 
 void TensorStore::RegisterGraph(const onnx::GraphProto& g) {
@@ -157,6 +157,7 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
   size_t done = 0;
 
   // Streams a source's bytes, converted to `to`, into `sink`.
+  std::string chunk;
   auto stream = [&](Source& s, int32_t to, const std::function<void(const void*, size_t)>& sink) {
     const MappedFile& file = Open(s);
     const uint64_t in_width = static_cast<uint64_t>(DtypeBits(s.dtype) / 8);
@@ -166,8 +167,8 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
       if (to == s.dtype) {
         sink(src, n);
       } else {
-        const std::string converted = ConvertBytes(std::string(src, n), s.dtype, to, overflow);
-        sink(converted.data(), converted.size());
+        ConvertInto(src, n, s.dtype, to, overflow, chunk);
+        sink(chunk.data(), chunk.size());
       }
       file.Release(s.offset + pos, n);
       pos += n;

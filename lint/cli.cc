@@ -185,7 +185,7 @@ FixOutcome FixOne(const std::string& path, const Options& opts, const FixOptions
   }
   const bool writes = !opts.dry_run && !opts.diff;
   TensorStore store(loaded);
-  out.result = FixModel(loaded.model, fix_opts, &store);
+  out.result = FixModel(*loaded.model, fix_opts, &store);
   if (!writes || !out.result.verify_error.empty()) return out;
   if (opts.in_place && !out.result.changed()) return out;  // nothing to do: leave the file alone
   Progress progress;
@@ -196,7 +196,7 @@ FixOutcome FixOne(const std::string& path, const Options& opts, const FixOptions
     };
   }
   try {
-    store.Write(loaded.model, out.output, fix_opts.overflow, progress);
+    store.Write(*loaded.model, out.output, fix_opts.overflow, progress);
     out.written = true;
   } catch (const std::exception& e) {
     out.error = e.what();

@@ -34,7 +34,7 @@ ModelReport LintTyped(const TypedModel& tm, const std::string& path, const std::
 ModelReport LintFile(const std::string& path, const std::vector<const Rule*>& rules, const LintOptions& options) {
   try {
     LoadedModel loaded = LoadModel(path);
-    return LintModel(loaded.model, path, rules, options);
+    return LintModel(*loaded.model, path, rules, options);
   } catch (const LoadError& e) {
     ModelReport report;
     report.path = path;

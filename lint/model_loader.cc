@@ -170,6 +170,8 @@ onnx::ModelProto ParseModelText(const std::string& text, const std::string& orig
 LoadedModel LoadModel(const std::string& path) {
   LoadedModel out;
   out.path = path;
+  out.arena = std::make_shared<google::protobuf::Arena>();
+  out.model = google::protobuf::Arena::CreateMessage<onnx::ModelProto>(out.arena.get());
   CheckPath(path);
   try {
     out.file = std::make_shared<MappedFile>(path);
@@ -180,7 +182,7 @@ LoadedModel LoadModel(const std::string& path) {
   if (file.size() == 0) throw LoadError("'" + path + "' is empty, not an ONNX model");
   const std::string head(reinterpret_cast<const char*>(file.data()), std::min<size_t>(file.size(), 4096));
   if (LooksLikeText(path, head)) {
-    out.model = ParseModelText(std::string(reinterpret_cast<const char*>(file.data()), file.size()), path);
+    *out.model = ParseModelText(std::string(reinterpret_cast<const char*>(file.data()), file.size()), path);
     out.file.reset();
     return out;
   }
@@ -191,15 +193,15 @@ LoadedModel LoadModel(const std::string& path) {
   google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(skeleton.data()),
                                                static_cast<int>(std::min<size_t>(skeleton.size(), INT_MAX)));
   stream.SetTotalBytesLimit(INT_MAX);
-  if (skeleton.size() > INT_MAX || !out.model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
+  if (skeleton.size() > INT_MAX || !out.model->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
     throw LoadError(invalid);
   }
-  if (!out.stripped.empty() && out.stripped.back().index >= out.model.graph().initializer_size()) {
+  if (!out.stripped.empty() && out.stripped.back().index >= out.model->graph().initializer_size()) {
     throw LoadError(invalid);
   }
-  if (!out.model.has_graph() || out.model.ir_version() <= 0) {
+  if (!out.model->has_graph() || out.model->ir_version() <= 0) {
     throw LoadError("'" + path + "' is not an ONNX model (no " +
-                    std::string(out.model.has_graph() ? "ir_version" : "graph") + ")");
+                    std::string(out.model->has_graph() ? "ir_version" : "graph") + ")");
   }
   return out;
 }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/arena.h>
+
 #include "lint/mapped_file.h"
 
 #include "onnx/onnx_pb.h"
@@ -28,7 +30,9 @@ struct StrippedTensor {
 
 struct LoadedModel {
   std::string path;
-  onnx::ModelProto model;
+  // The model lives in an arena: parsing a large graph and freeing it are cheap.
+  std::shared_ptr<google::protobuf::Arena> arena;
+  onnx::ModelProto* model = nullptr;
   // The mapped file, and the main-graph initializers whose raw_data stayed in it: the
   // model is parsed without them, so linting never copies weight bytes.
   std::shared_ptr<MappedFile> file;

@@ -57,7 +57,7 @@ std::string Describe(const TypedModel& tm, const ValueRecord& v) {
 std::string DisplayType(const ValueRecord& value) {
   if (!value.Known()) return "unknown";
   if (value.type->has_tensor_type()) return DtypeName(value.type->tensor_type().elem_type());
-  return value.type_string;
+  return value.type_string();
 }
 
 namespace {

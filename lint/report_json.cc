@@ -1,75 +1,114 @@
-#include <nlohmann/json.hpp>
-
+#include "lint/json_writer.h"
 #include "lint/reporters.h"
 
 namespace onnxtidy {
 namespace {
 
-using Json = nlohmann::ordered_json;
-
-Json IndexOrNull(int i) { return i >= 0 ? Json(i) : Json(nullptr); }
-
-Json ToJson(const Location& l) {
-  return Json{{"graph", l.graph},
-              {"node", l.node},
-              {"node_index", IndexOrNull(l.node_index)},
-              {"op_type", l.op_type},
-              {"input_index", IndexOrNull(l.input_index)},
-              {"output_index", IndexOrNull(l.output_index)},
-              {"value", l.value}};
+void Write(JsonWriter& w, const Location& l) {
+  w.BeginObject();
+  w.Field("graph", l.graph);
+  w.Field("node", l.node);
+  w.Index("node_index", l.node_index);
+  w.Field("op_type", l.op_type);
+  w.Index("input_index", l.input_index);
+  w.Index("output_index", l.output_index);
+  w.Field("value", l.value);
+  w.EndObject();
 }
 
-Json ToJson(const Provenance& p) {
-  Json chain = Json::array();
+void Write(JsonWriter& w, const Provenance& p) {
+  w.BeginObject();
+  w.Field("role", p.role);
+  w.Field("value", p.value);
+  w.Field("dtype", p.dtype);
+  w.Field("origin", p.origin);
+  w.Field("origin_kind", p.origin_kind);
+  w.Key("chain");
+  w.BeginArray();
   for (const ProvenanceStep& s : p.chain) {
-    chain.push_back(Json{{"value", s.value},
-                         {"dtype", s.dtype},
-                         {"graph", s.graph},
-                         {"kind", s.kind},
-                         {"how", s.how},
-                         {"node", s.node},
-                         {"node_index", IndexOrNull(s.node_index)},
-                         {"op_type", s.op_type}});
+    w.BeginObject();
+    w.Field("value", s.value);
+    w.Field("dtype", s.dtype);
+    w.Field("graph", s.graph);
+    w.Field("kind", s.kind);
+    w.Field("how", s.how);
+    w.Field("node", s.node);
+    w.Index("node_index", s.node_index);
+    w.Field("op_type", s.op_type);
+    w.EndObject();
   }
-  return Json{{"role", p.role},         {"value", p.value},        {"dtype", p.dtype},
-              {"origin", p.origin},     {"origin_kind", p.origin_kind}, {"chain", std::move(chain)},
-              {"chain_elided", p.elided}};
+  w.EndArray();
+  w.Field("chain_elided", static_cast<int64_t>(p.elided));
+  w.EndObject();
 }
 
-Json ToJson(const Finding& f) {
-  Json provenance = Json::array();
-  for (const Provenance& p : f.provenance) provenance.push_back(ToJson(p));
-  Json fix = nullptr;
-  if (f.fix) fix = Json{{"title", f.fix->title}, {"safety", FixSafetyName(f.fix->safety)}, {"reason", f.fix->reason}};
-  return Json{{"rule", f.rule},
-              {"severity", SeverityName(f.severity)},
-              {"message", f.message},
-              {"location", ToJson(f.location)},
-              {"provenance", std::move(provenance)},
-              {"notes", f.notes},
-              {"fix", std::move(fix)}};
+void Write(JsonWriter& w, const Finding& f) {
+  w.BeginObject();
+  w.Field("rule", f.rule);
+  w.Field("severity", SeverityName(f.severity));
+  w.Field("message", f.message);
+  w.Key("location");
+  Write(w, f.location);
+  w.Key("provenance");
+  w.BeginArray();
+  for (const Provenance& p : f.provenance) Write(w, p);
+  w.EndArray();
+  w.Strings("notes", f.notes);
+  w.Key("fix");
+  if (f.fix) {
+    w.BeginObject();
+    w.Field("title", f.fix->title);
+    w.Field("safety", FixSafetyName(f.fix->safety));
+    w.Field("reason", f.fix->reason);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.EndObject();
 }
 
 }  // namespace
 
 void WriteJsonReport(const std::vector<ModelReport>& reports, std::ostream& out) {
-  Json models = Json::array();
+  // Streamed: a report with thousands of findings never exists twice in memory.
+  std::string buf;
+  JsonWriter w(buf);
+  auto flush = [&] {
+    out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+    buf.clear();
+  };
+  w.BeginObject();
+  w.Key("tool");
+  w.BeginObject();
+  w.Field("name", "onnx-tidy");
+  w.Field("version", ONNXTIDY_VERSION);
+  w.EndObject();
+  w.Key("models");
+  w.BeginArray();
   for (const ModelReport& r : reports) {
-    Json findings = Json::array();
-    for (const Finding& f : r.findings) findings.push_back(ToJson(f));
-    Json m{{"path", r.path},
-           {"summary",
-            {{"error", r.Count(Severity::kError)},
-             {"warning", r.Count(Severity::kWarning)},
-             {"info", r.Count(Severity::kInfo)}}},
-           {"notices", r.notices}};
-    if (!r.error.empty()) m["error"] = r.error;
-    m["findings"] = std::move(findings);
-    models.push_back(std::move(m));
+    w.BeginObject();
+    w.Field("path", r.path);
+    w.Key("summary");
+    w.BeginObject();
+    w.Field("error", static_cast<int64_t>(r.Count(Severity::kError)));
+    w.Field("warning", static_cast<int64_t>(r.Count(Severity::kWarning)));
+    w.Field("info", static_cast<int64_t>(r.Count(Severity::kInfo)));
+    w.EndObject();
+    w.Strings("notices", r.notices);
+    if (!r.error.empty()) w.Field("error", r.error);
+    w.Key("findings");
+    w.BeginArray();
+    for (const Finding& f : r.findings) {
+      Write(w, f);
+      if (buf.size() > (1 << 20)) flush();
+    }
+    w.EndArray();
+    w.EndObject();
   }
-  Json doc{{"tool", {{"name", "onnx-tidy"}, {"version", ONNXTIDY_VERSION}}}, {"models", std::move(models)}};
-  // Names in a model are not guaranteed UTF-8; never throw while reporting.
-  out << doc.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+  w.EndArray();
+  w.EndObject();
+  buf += '\n';
+  flush();
 }
 
 }  // namespace onnxtidy

@@ -53,11 +53,12 @@ std::string InputRole(const onnx::OpSchema* schema, int slot) {
   return formal->GetName();
 }
 
-std::vector<ParamBinding> BindTypeParams(const onnx::OpSchema& schema, const std::vector<std::string>& input_types,
+std::vector<ParamBinding> BindTypeParams(const onnx::OpSchema& schema,
+                                         const std::vector<const std::string*>& input_types,
                                          const std::vector<bool>& input_constant) {
   std::vector<ParamBinding> out;
   for (size_t i = 0; i < input_types.size(); ++i) {
-    if (input_types[i].empty()) continue;  // omitted optional or unknown: never guess
+    if (input_types[i] == nullptr) continue;  // omitted optional or unknown: never guess
     const Formal* formal = InputFormal(schema, static_cast<int>(i));
     if (formal == nullptr || !BindsTypeParam(schema, *formal)) continue;
     const std::string& param = formal->GetTypeStr();

@@ -34,7 +34,7 @@ std::string InputRole(const onnx::OpSchema* schema, int slot);
 
 struct SlotType {
   int slot = -1;
-  std::string type;       // TypeString(); never empty here
+  const std::string* type = nullptr;  // interned TypeString(): equal types, equal pointers
   bool constant = false;  // the value comes only from initializers / Constants
 };
 
@@ -50,9 +50,9 @@ struct ParamBinding {
 // Groups known-typed inputs by type parameter. On a conflict the chosen type is the
 // first slot fed by data flow (not a weight), else the first slot: this keeps the
 // activation's type flowing so one wrong weight does not cascade downstream.
-// `input_types[i]` is empty for omitted or unknown inputs.
+// `input_types[i]` is null for omitted or unknown inputs; the strings are interned.
 std::vector<ParamBinding> BindTypeParams(const onnx::OpSchema& schema,
-                                         const std::vector<std::string>& input_types,
+                                         const std::vector<const std::string*>& input_types,
                                          const std::vector<bool>& input_constant);
 
 }  // namespace onnxtidy

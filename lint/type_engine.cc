@@ -27,32 +27,34 @@ OpsetMap ReadOpsets(const google::protobuf::RepeatedPtrField<onnx::OperatorSetId
   return out;
 }
 
-onnx::TypeProto TensorTypeWithDims(int32_t elem, const google::protobuf::RepeatedField<int64_t>& dims) {
-  onnx::TypeProto t = TensorType(elem);
-  auto* shape = t.mutable_tensor_type()->mutable_shape();
-  for (int64_t d : dims) shape->add_dim()->set_dim_value(d);
-  return t;
+void ClearShapes(onnx::TypeProto& t) {
+  switch (t.value_case()) {
+    case onnx::TypeProto::kTensorType: t.mutable_tensor_type()->clear_shape(); break;
+    case onnx::TypeProto::kSparseTensorType: t.mutable_sparse_tensor_type()->clear_shape(); break;
+    case onnx::TypeProto::kSequenceType: ClearShapes(*t.mutable_sequence_type()->mutable_elem_type()); break;
+    case onnx::TypeProto::kOptionalType: ClearShapes(*t.mutable_optional_type()->mutable_elem_type()); break;
+    case onnx::TypeProto::kMapType: ClearShapes(*t.mutable_map_type()->mutable_value_type()); break;
+    default: break;
+  }
 }
 
-// A node's output takes the element type of an input, never its shape.
-onnx::TypeProto WithoutShape(onnx::TypeProto t) {
-  if (t.has_tensor_type()) t.mutable_tensor_type()->clear_shape();
-  if (t.has_sparse_tensor_type()) t.mutable_sparse_tensor_type()->clear_shape();
-  return t;
-}
-
-std::optional<onnx::TypeProto> ConstantValueType(const onnx::NodeProto& node) {
+// The element type a Constant's value attribute holds, or kUndefined.
+int32_t ConstantValueType(const onnx::NodeProto& node) {
   for (const auto& a : node.attribute()) {
     const std::string& n = a.name();
-    if (n == "value" && a.has_t()) return TensorTypeWithDims(a.t().data_type(), a.t().dims());
-    if (n == "sparse_value" && a.has_sparse_tensor()) {
-      return TensorTypeWithDims(a.sparse_tensor().values().data_type(), a.sparse_tensor().dims());
-    }
-    if (n == "value_float" || n == "value_floats") return TensorType(kFloat);
-    if (n == "value_int" || n == "value_ints") return TensorType(kInt64);
-    if (n == "value_string" || n == "value_strings") return TensorType(kString);
+    if (n == "value" && a.has_t()) return a.t().data_type();
+    if (n == "sparse_value" && a.has_sparse_tensor()) return a.sparse_tensor().values().data_type();
+    if (n == "value_float" || n == "value_floats") return kFloat;
+    if (n == "value_int" || n == "value_ints") return kInt64;
+    if (n == "value_string" || n == "value_strings") return kString;
   }
-  return std::nullopt;
+  return kUndefined;
+}
+
+// What a subgraph output of unknown type looks like to an inference function.
+const onnx::TypeProto& EmptyType() {
+  static const onnx::TypeProto kEmpty;
+  return kEmpty;
 }
 
 bool HasAttributeRefs(const onnx::NodeProto& node) {
@@ -83,6 +85,7 @@ onnx::NodeProto ResolveAttributeRefs(const onnx::NodeProto& body_node, const onn
 class Scope {
  public:
   explicit Scope(const Scope* parent) : parent_(parent) {}
+  void Reserve(size_t n) { names_.reserve(n); }
   void Define(const std::string& name, int id) { names_[name] = id; }
   int Lookup(const std::string& name) const {
     for (const Scope* s = this; s != nullptr; s = s->parent_) {
@@ -99,7 +102,7 @@ class Scope {
 };
 
 struct OutputPlan {
-  std::optional<onnx::TypeProto> type;
+  const onnx::TypeProto* type = nullptr;  // interned
   OriginKind origin = OriginKind::kNodeOutput;
   int from = -1;
 };
@@ -113,6 +116,9 @@ class Engine {
   void Run() {
     OpsetMap opsets = ReadOpsets(model_.opset_import(), nullptr);
     NoteNewerThanKnown(opsets);
+    const auto& g = model_.graph();
+    out_.nodes.reserve(static_cast<size_t>(g.node_size()));
+    out_.values.reserve(static_cast<size_t>(g.input_size() + g.initializer_size() + 2 * g.node_size()));
     GraphRecord main;
     main.path = "main";
     main.kind = GraphKind::kMain;
@@ -120,13 +126,15 @@ class Engine {
   }
 
  private:
-  int NewValue(const std::string& name, int graph, std::optional<onnx::TypeProto> type, OriginKind origin,
+  const onnx::TypeProto* Intern(const onnx::TypeProto& t) { return out_.types.Intern(t); }
+
+  int NewValue(const std::string& name, int graph, const onnx::TypeProto* type, OriginKind origin,
                int node = -1, int from = -1, bool constant = false) {
     ValueRecord v;
     v.name = name;
     v.graph = graph;
-    if (type) v.type_string = TypeString(*type);
-    if (!v.type_string.empty()) v.type = std::move(type);
+    v.type = type;
+    if (type != nullptr) v.type_name = &out_.types.Name(type);
     v.origin = origin;
     v.node = node;
     v.from = from;
@@ -171,6 +179,9 @@ class Engine {
     for (const auto& vi : g.value_info()) rec.value_info[vi.name()] = &vi;
     out_.graphs.push_back(std::move(rec));
     Scope scope(parent);
+    size_t defined = static_cast<size_t>(g.input_size() + g.initializer_size() + g.sparse_initializer_size());
+    for (const auto& n : g.node()) defined += static_cast<size_t>(n.output_size());
+    scope.Reserve(defined);
 
     std::unordered_map<std::string, const onnx::TensorProto*> initializers;
     for (const auto& t : g.initializer()) initializers[t.name()] = &t;
@@ -182,16 +193,18 @@ class Engine {
       const onnx::TypeProto* bound =
           bound_inputs != nullptr && static_cast<size_t>(i) < bound_inputs->size() ? (*bound_inputs)[i] : nullptr;
       int id;
-      if (!TypeString(in.type()).empty()) {
-        id = NewValue(in.name(), gid, in.type(), OriginKind::kGraphInput, -1, -1, init_tensor != nullptr);
-      } else if (bound != nullptr && !TypeString(*bound).empty()) {
+      const onnx::TypeProto* declared = Intern(in.type());
+      const onnx::TypeProto* from_owner = bound != nullptr ? Intern(*bound) : nullptr;
+      if (declared != nullptr) {
+        id = NewValue(in.name(), gid, declared, OriginKind::kGraphInput, -1, -1, init_tensor != nullptr);
+      } else if (from_owner != nullptr) {
         const int owner = out_.graphs[gid].owner_node;
-        id = NewValue(in.name(), gid, *bound, OriginKind::kSubgraphInput, owner, -1, false);
+        id = NewValue(in.name(), gid, from_owner, OriginKind::kSubgraphInput, owner, -1, false);
       } else if (init_tensor != nullptr) {
-        id = NewValue(in.name(), gid, TensorTypeWithDims(init_tensor->data_type(), init_tensor->dims()),
-                      OriginKind::kInitializer, -1, -1, true);
+        id = NewValue(in.name(), gid, out_.types.Tensor(init_tensor->data_type()), OriginKind::kInitializer, -1,
+                      -1, true);
       } else {
-        id = NewValue(in.name(), gid, std::nullopt, OriginKind::kGraphInput);
+        id = NewValue(in.name(), gid, nullptr, OriginKind::kGraphInput);
       }
       out_.values[static_cast<size_t>(id)].initializer = init_tensor;
       scope.Define(in.name(), id);
@@ -199,15 +212,14 @@ class Engine {
     }
     for (const auto& t : g.initializer()) {
       if (scope.DefinesLocally(t.name())) continue;
-      int id = NewValue(t.name(), gid, TensorTypeWithDims(t.data_type(), t.dims()), OriginKind::kInitializer, -1,
-                        -1, true);
+      int id = NewValue(t.name(), gid, out_.types.Tensor(t.data_type()), OriginKind::kInitializer, -1, -1, true);
       out_.values[static_cast<size_t>(id)].initializer = &t;
       scope.Define(t.name(), id);
     }
     for (const auto& st : g.sparse_initializer()) {
       const std::string& name = st.values().name();
       if (scope.DefinesLocally(name)) continue;
-      scope.Define(name, NewValue(name, gid, TensorTypeWithDims(st.values().data_type(), st.dims()),
+      scope.Define(name, NewValue(name, gid, out_.types.Tensor(st.values().data_type()),
                                   OriginKind::kSparseInitializer, -1, -1, true));
     }
 
@@ -215,7 +227,7 @@ class Engine {
 
     for (const auto& o : g.output()) {
       int id = scope.Lookup(o.name());
-      if (id < 0) id = NewValue(o.name(), gid, std::nullopt, OriginKind::kUndefined);
+      if (id < 0) id = NewValue(o.name(), gid, nullptr, OriginKind::kUndefined);
       out_.graphs[gid].outputs.push_back(id);
     }
     return gid;
@@ -224,7 +236,7 @@ class Engine {
   int ResolveInput(const std::string& name, int graph, const Scope& scope) {
     if (name.empty()) return -1;
     int id = scope.Lookup(name);
-    return id >= 0 ? id : NewValue(name, graph, std::nullopt, OriginKind::kUndefined);
+    return id >= 0 ? id : NewValue(name, graph, nullptr, OriginKind::kUndefined);
   }
 
   std::string SubgraphPath(int graph, const NodeRecord& node, const std::string& attr) const {
@@ -246,12 +258,12 @@ class Engine {
     rec.opset = op == opsets.end() ? -1 : op->second;
     for (const auto& in : n.input()) rec.inputs.push_back(ResolveInput(in, graph, scope));
 
-    auto fn = functions_.find({rec.domain, n.op_type()});
+    const onnx::FunctionProto* fn = FindFunction(rec.domain, n.op_type());
     std::vector<OutputPlan> plan(static_cast<size_t>(n.output_size()));
     std::map<std::string, int> walked;  // graph attribute -> graph id
-    if (fn != functions_.end()) {
-      rec.function = fn->second;
-      plan = InstantiateFunction(nid, rec, *fn->second, opsets);
+    if (fn != nullptr) {
+      rec.function = fn;
+      plan = InstantiateFunction(nid, rec, *fn, opsets);
     } else {
       PlanFromSchema(nid, rec, scope, opsets, plan, walked);
     }
@@ -281,11 +293,10 @@ class Engine {
         continue;
       }
       OutputPlan& p = plan[static_cast<size_t>(j)];
-      if (!p.type || TypeString(*p.type).empty()) {
+      if (p.type == nullptr) {
         auto vi = value_info.find(name);
-        if (vi != value_info.end() && !TypeString(vi->second->type()).empty()) {
-          p = OutputPlan{vi->second->type(), OriginKind::kValueInfo, -1};
-        }
+        const onnx::TypeProto* declared = vi != value_info.end() ? Intern(vi->second->type()) : nullptr;
+        if (declared != nullptr) p = OutputPlan{declared, OriginKind::kValueInfo, -1};
       }
       int id = NewValue(name, graph, p.type, p.origin, nid, p.from, is_constant_op || all_constant);
       scope.Define(name, id);
@@ -307,10 +318,10 @@ class Engine {
                       std::map<std::string, int>& walked) {
     const onnx::NodeProto& n = *rec.proto;
     if (rec.domain.empty() && n.op_type() == "Constant") {
-      plan[0] = OutputPlan{ConstantValueType(n), OriginKind::kConstantNode, -1};
+      plan[0] = OutputPlan{out_.types.Tensor(ConstantValueType(n)), OriginKind::kConstantNode, -1};
     }
     if (rec.opset < 0) return;
-    rec.schema = onnx::OpSchemaRegistry::Schema(n.op_type(), rec.opset, rec.domain);
+    rec.schema = FindSchema(n.op_type(), rec.opset, rec.domain);
     if (rec.schema == nullptr) return;
     const onnx::OpSchema& schema = *rec.schema;
     try {
@@ -319,11 +330,11 @@ class Engine {
       rec.schema_error = e.what();
     }
 
-    std::vector<std::string> types;
+    std::vector<const std::string*> types;
     std::vector<bool> constant;
     for (int id : rec.inputs) {
       const ValueRecord* v = id < 0 ? nullptr : &out_.values[static_cast<size_t>(id)];
-      types.push_back(v == nullptr ? "" : v->type_string);
+      types.push_back(v == nullptr ? nullptr : v->type_name);
       constant.push_back(v != nullptr && v->constant);
     }
     rec.bindings = BindTypeParams(schema, types, constant);
@@ -337,10 +348,10 @@ class Engine {
         for (const ParamBinding& b : rec.bindings) {
           if (b.param != formal->GetTypeStr()) continue;
           const int from = rec.inputs[static_cast<size_t>(b.Chosen().slot)];
-          p = OutputPlan{WithoutShape(*out_.values[static_cast<size_t>(from)].type), OriginKind::kNodeOutput, from};
+          p = OutputPlan{out_.values[static_cast<size_t>(from)].type, OriginKind::kNodeOutput, from};
         }
       } else if (formal != nullptr && !IsTypeParam(schema, formal->GetTypeStr()) && formal->GetTypes().size() == 1) {
-        p.type = onnx::Utils::DataTypeUtils::ToTypeProto(*formal->GetTypes().begin());
+        p.type = Intern(onnx::Utils::DataTypeUtils::ToTypeProto(*formal->GetTypes().begin()));
       }
       need_inference |= !p.type && !n.output(j).empty();
     }
@@ -348,15 +359,11 @@ class Engine {
     if (!need_inference || !schema.has_type_and_shape_inference_function() || !rec.schema_error.empty()) return;
 
     // Inference functions dereference present inputs: run only when all are known.
-    std::vector<onnx::TypeProto> input_types;
-    input_types.reserve(rec.inputs.size());
+    // Interned types have no shapes: a shape check cannot cost us the dtype.
+    std::vector<const onnx::TypeProto*> input_ptrs;
     for (int id : rec.inputs) {
       if (id >= 0 && !out_.values[static_cast<size_t>(id)].Known()) return;
-      input_types.push_back(id < 0 ? onnx::TypeProto() : *out_.values[static_cast<size_t>(id)].type);
-    }
-    std::vector<const onnx::TypeProto*> input_ptrs;
-    for (size_t i = 0; i < input_types.size(); ++i) {
-      input_ptrs.push_back(rec.inputs[i] < 0 ? nullptr : &input_types[i]);
+      input_ptrs.push_back(id < 0 ? nullptr : out_.values[static_cast<size_t>(id)].type);
     }
     const int graph = rec.graph;
     SubgraphWalker walk = [&](const std::string& attr, const std::vector<const onnx::TypeProto*>& bound) {
@@ -375,21 +382,14 @@ class Engine {
       std::vector<const onnx::TypeProto*> outs;
       for (int id : out_.graphs[static_cast<size_t>(gid)].outputs) {
         const ValueRecord& v = out_.values[static_cast<size_t>(id)];
-        out_.owned_types.push_back(v.Known() ? *v.type : onnx::TypeProto());
-        outs.push_back(&out_.owned_types.back());
+        outs.push_back(v.Known() ? v.type : &EmptyType());
       }
       return outs;
     };
     InferenceResult result = RunSchemaInference(schema, n, input_ptrs, walk);
-    if (!result.error.empty()) {
-      // Only the dtype matters here; a shape check must not cost us the type.
-      for (auto& t : input_types) t = WithoutShape(std::move(t));
-      InferenceResult retry = RunSchemaInference(schema, n, input_ptrs, walk);
-      if (retry.error.empty()) result = std::move(retry);
-    }
     rec.inference_error = result.error;
     for (size_t j = 0; j < plan.size() && j < result.outputs.size(); ++j) {
-      if (!plan[j].type && !TypeString(result.outputs[j]).empty()) plan[j].type = std::move(result.outputs[j]);
+      if (plan[j].type == nullptr) plan[j].type = Intern(result.outputs[j]);
     }
   }
 
@@ -413,9 +413,9 @@ class Engine {
       if (src < 0 || !out_.values[static_cast<size_t>(src)].Known()) continue;
       const ValueRecord& v = out_.values[static_cast<size_t>(src)];
       OutputPlan& p = plan[j];
-      if (!p.type) {
+      if (p.type == nullptr) {
         if (!is_if) continue;  // Loop scan outputs gain a dimension; leave those to inference
-        p.type = WithoutShape(*v.type);
+        p.type = v.type;
       }
       if (ElemType(*p.type) == ElemType(*v.type)) p.from = src;
     }
@@ -441,9 +441,9 @@ class Engine {
     Scope scope(nullptr);  // a function body sees only its formal inputs
     for (int i = 0; i < fn.input_size(); ++i) {
       const int actual = static_cast<size_t>(i) < rec.inputs.size() ? rec.inputs[static_cast<size_t>(i)] : -1;
-      std::optional<onnx::TypeProto> type;
+      const onnx::TypeProto* type = nullptr;
       bool constant = false;
-      if (actual >= 0 && out_.values[static_cast<size_t>(actual)].Known()) {
+      if (actual >= 0) {
         type = out_.values[static_cast<size_t>(actual)].type;
         constant = out_.values[static_cast<size_t>(actual)].constant;
       }
@@ -461,20 +461,36 @@ class Engine {
     }
     for (int j = 0; j < fn.output_size(); ++j) {
       int id = scope.Lookup(fn.output(j));
-      if (id < 0) id = NewValue(fn.output(j), gid, std::nullopt, OriginKind::kUndefined);
+      if (id < 0) id = NewValue(fn.output(j), gid, nullptr, OriginKind::kUndefined);
       out_.graphs[gid].outputs.push_back(id);
       if (j < n.output_size() && out_.values[static_cast<size_t>(id)].Known()) {
-        plan[static_cast<size_t>(j)] =
-            OutputPlan{WithoutShape(*out_.values[static_cast<size_t>(id)].type), OriginKind::kNodeOutput, id};
+        plan[static_cast<size_t>(j)] = OutputPlan{out_.values[static_cast<size_t>(id)].type, OriginKind::kNodeOutput, id};
       }
     }
     --depth_;
     return plan;
   }
 
+  const onnx::FunctionProto* FindFunction(const std::string& domain, const std::string& op) const {
+    if (functions_.empty()) return nullptr;
+    auto it = functions_.find({domain, op});
+    return it == functions_.end() ? nullptr : it->second;
+  }
+
+  // The registry's lookup walks three maps; a model repeats few (op, opset, domain).
+  const onnx::OpSchema* FindSchema(const std::string& op, int opset, const std::string& domain) {
+    auto& by_op = schemas_[{domain, opset}];
+    auto it = by_op.find(op);
+    if (it != by_op.end()) return it->second;
+    const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(op, opset, domain);
+    by_op.emplace(op, schema);
+    return schema;
+  }
+
   const onnx::ModelProto& model_;
   TypedModel& out_;
   std::map<std::pair<std::string, std::string>, const onnx::FunctionProto*> functions_;
+  std::map<std::pair<std::string, int>, std::unordered_map<std::string, const onnx::OpSchema*>> schemas_;
   int depth_ = 0;
 };
 
@@ -484,6 +500,44 @@ TypedModel AnalyzeTypes(const onnx::ModelProto& model) {
   TypedModel out(model);
   Engine(model, out).Run();
   return out;
+}
+
+const TypeTable::Entry* TypeTable::Add(onnx::TypeProto type, std::string name) {
+  entries_.push_back(Entry{std::move(type), std::move(name)});
+  const Entry* e = &entries_.back();
+  by_name_[e->name] = e;
+  names_[&e->type] = &e->name;
+  return e;
+}
+
+const onnx::TypeProto* TypeTable::Tensor(int32_t elem_type) {
+  if (elem_type == kUndefined) return nullptr;
+  auto it = tensors_.find(elem_type);
+  if (it != tensors_.end()) return &it->second->type;
+  onnx::TypeProto t = TensorType(elem_type);
+  std::string name = TypeString(t);
+  auto known = by_name_.find(name);
+  const Entry* e = known != by_name_.end() ? known->second : Add(std::move(t), std::move(name));
+  tensors_[elem_type] = e;
+  return &e->type;
+}
+
+const onnx::TypeProto* TypeTable::Intern(const onnx::TypeProto& type) {
+  if (type.has_tensor_type()) return Tensor(type.tensor_type().elem_type());
+  std::string name = TypeString(type);
+  if (name.empty()) return nullptr;
+  auto known = by_name_.find(name);
+  if (known != by_name_.end()) return &known->second->type;
+  onnx::TypeProto copy = type;
+  ClearShapes(copy);
+  return &Add(std::move(copy), std::move(name))->type;
+}
+
+const std::string& TypeTable::Name(const onnx::TypeProto* type) const {
+  static const std::string kUnknown;
+  if (type == nullptr) return kUnknown;
+  auto it = names_.find(type);
+  return it == names_.end() ? kUnknown : *it->second;
 }
 
 const onnx::AttributeProto* FindAttribute(const onnx::NodeProto& node, const std::string& name) {

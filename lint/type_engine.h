@@ -29,11 +29,33 @@ enum class OriginKind {
   kUndefined,          // a name used but defined nowhere in scope
 };
 
+// Every distinct type once, without shapes (a dtype does not depend on them): values
+// point into it, so that a model with many values costs no copy per value.
+class TypeTable {
+ public:
+  // The interned copy of `type` without its shape, or nullptr when it is incomplete.
+  const onnx::TypeProto* Intern(const onnx::TypeProto& type);
+  const onnx::TypeProto* Tensor(int32_t elem_type);
+  // The TypeString() of an interned type; "" for nullptr.
+  const std::string& Name(const onnx::TypeProto* type) const;
+
+ private:
+  struct Entry {
+    onnx::TypeProto type;
+    std::string name;
+  };
+  const Entry* Add(onnx::TypeProto type, std::string name);
+  std::deque<Entry> entries_;
+  std::unordered_map<std::string, const Entry*> by_name_;
+  std::unordered_map<int32_t, const Entry*> tensors_;
+  std::unordered_map<const onnx::TypeProto*, const std::string*> names_;
+};
+
 struct ValueRecord {
   std::string name;
   int graph = -1;
-  std::optional<onnx::TypeProto> type;  // nullopt: unknown, never guessed
-  std::string type_string;              // TypeString(*type), "" when unknown or incomplete
+  const onnx::TypeProto* type = nullptr;  // interned, shape-less; nullptr: unknown, never guessed
+  const std::string* type_name = nullptr;  // TypeString(*type)
   OriginKind origin = OriginKind::kUndefined;
   int node = -1;  // producer (kConstantNode, kNodeOutput); caller (kFunctionInput); owner (kSubgraphInput)
   int from = -1;  // the value whose type this one took, to follow provenance back
@@ -42,7 +64,11 @@ struct ValueRecord {
   int nodes_passed = 0;   // node outputs on the way to `root`
   bool constant = false;  // computed only from initializers and Constants
   const onnx::TensorProto* initializer = nullptr;  // kInitializer, or a graph input with a default
-  bool Known() const { return !type_string.empty(); }
+  bool Known() const { return type != nullptr; }
+  const std::string& type_string() const {
+    static const std::string kUnknown;
+    return type_name != nullptr ? *type_name : kUnknown;
+  }
 };
 
 enum class GraphKind { kMain, kSubgraph, kFunction };
@@ -84,6 +110,7 @@ class TypedModel {
   explicit TypedModel(const onnx::ModelProto& model) : model_(&model) {}
   const onnx::ModelProto& model() const { return *model_; }
 
+  TypeTable types;
   std::vector<GraphRecord> graphs;  // graphs[0] is main
   std::vector<NodeRecord> nodes;    // every node of every graph and function instance
   std::vector<ValueRecord> values;
@@ -91,7 +118,6 @@ class TypedModel {
   std::vector<std::string> notices;
   // Nodes rewritten for a function call site (attribute references resolved).
   std::deque<onnx::NodeProto> owned_nodes;
-  std::deque<onnx::TypeProto> owned_types;
 
  private:
   const onnx::ModelProto* model_;

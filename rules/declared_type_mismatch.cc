@@ -53,7 +53,7 @@ class DeclaredTypeMismatchRule final : public Rule {
  private:
   static bool Disagrees(const onnx::TypeProto& declared, const ValueRecord& v) {
     const std::string want = TypeString(declared);
-    return !want.empty() && v.Known() && want != v.type_string;
+    return !want.empty() && v.Known() && want != v.type_string();
   }
 
   static void CheckValueInfo(const GraphView& graph, FindingSink& out) {
@@ -73,7 +73,7 @@ class DeclaredTypeMismatchRule final : public Rule {
         Finding& f = out.Add(graph.ValueLocation(v), "value_info declares '" + v.name + "' as " +
                                                          Show(vi->second->type()) + " but " + NodeLabel(n) +
                                                          " produces " + prov.dtype + " (" + prov.origin + ")");
-        f.notes.push_back("onnxruntime: Type (" + v.type_string + ") of output arg (" + v.name + ") of node (" +
+        f.notes.push_back("onnxruntime: Type (" + v.type_string() + ") of output arg (" + v.name + ") of node (" +
                           n.name() + ") does not match expected type (" + TypeString(vi->second->type()) + ")");
         f.provenance = {prov};
         f.fix = FixSuggestion{"update value_info '" + v.name + "' to " + prov.dtype, FixSafety::kSafe, ""};

@@ -67,7 +67,7 @@ class DtypeNotAllowedRule final : public Rule {
   static void Check(const NodeView& node, int slot, bool is_input, const ValueRecord& v, FindingSink& out) {
     const NodeRecord& r = node.record();
     const auto* formal = is_input ? InputFormal(*r.schema, slot) : OutputFormal(*r.schema, slot);
-    if (formal == nullptr || AllowsType(*formal, v.type_string)) return;
+    if (formal == nullptr || AllowsType(*formal, v.type_string())) return;
     const std::string op_version = r.op_type() + "-" + std::to_string(r.schema->SinceVersion());
     const Provenance prov = is_input ? node.InputProvenance(slot) : node.OutputProvenance(slot);
     const std::string what = is_input ? node.DescribeInput(slot) : "output " + std::to_string(slot) + " '" + v.name + "'";
@@ -77,8 +77,8 @@ class DtypeNotAllowedRule final : public Rule {
     std::string domain = r.domain.empty() ? "" : " in domain '" + r.domain + "'";
     f.notes.push_back(op_version + domain + " allows " + formal->GetTypeStr() + " in {" +
                       Join(AllowedTypeStrings(*formal)) + "}");
-    if (int v2 = FirstVersionAllowing(r, slot, is_input, v.type_string)) {
-      f.notes.push_back(r.op_type() + "-" + std::to_string(v2) + " allows " + v.type_string + ": opset " +
+    if (int v2 = FirstVersionAllowing(r, slot, is_input, v.type_string())) {
+      f.notes.push_back(r.op_type() + "-" + std::to_string(v2) + " allows " + v.type_string() + ": opset " +
                         std::to_string(v2) + " or later would accept it");
     }
     f.provenance = {prov};

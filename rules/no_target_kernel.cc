@@ -34,7 +34,7 @@ class NoTargetKernelRule final : public Rule {
         const ValueRecord* v = is_input ? node.Input(slot) : node.Output(slot);
         const auto* formal = is_input ? InputFormal(*r.schema, slot) : OutputFormal(*r.schema, slot);
         if (v == nullptr || !v->Known() || formal == nullptr || !BindsTypeParam(*r.schema, *formal)) continue;
-        if (!AllowsType(*formal, v->type_string) || !v->type->has_tensor_type()) continue;
+        if (!AllowsType(*formal, v->type_string()) || !v->type->has_tensor_type()) continue;
         seen.emplace(std::make_pair(formal->GetTypeStr(), ElemType(*v->type)), TypedSlot{slot, is_input});
       }
     };

@@ -44,14 +44,14 @@ class OperandDtypeMismatchRule final : public Rule {
       const Provenance ref_prov = node.InputProvenance(ref.slot);
       for (const SlotType& s : b.slots) {
         if (s.type == ref.type) continue;
-        const Provenance prov = node.InputProvenance(s.slot);
+        Provenance prov = node.InputProvenance(s.slot);
         Finding& f = out.Add(node.InputLocation(s.slot),
                              node.Label() + ": " + node.DescribeInput(ref.slot) + " is " + ref_prov.dtype + " (" +
                                  ref_prov.origin + ") but " + node.DescribeInput(s.slot) + " is " + prov.dtype +
                                  " (" + prov.origin + ")");
         f.notes.push_back("both are bound to type parameter '" + b.param + "' of " + node.record().op_type() + "-" +
                           std::to_string(node.record().schema->SinceVersion()) + ", which must be one type");
-        f.provenance = {ref_prov, prov};
+        f.provenance = {ref_prov, std::move(prov)};
         f.fix = WideningFix(node, b, s);
       }
     }

@@ -43,9 +43,9 @@ g (float[2] x) => (float[2] y) { y = Relu (x) })";
 TEST_F(LoaderTest, ReadsBinaryAndText) {
   onnx::ModelProto m = testing::Parse(kModel);
   std::string bin = Write("m.onnx", m.SerializeAsString());
-  EXPECT_EQ(LoadModel(bin).model.graph().node(0).op_type(), "Relu");
+  EXPECT_EQ(LoadModel(bin).model->graph().node(0).op_type(), "Relu");
   std::string txt = Write("m.onnxtxt", kModel);
-  EXPECT_EQ(LoadModel(txt).model.graph().node(0).op_type(), "Relu");
+  EXPECT_EQ(LoadModel(txt).model->graph().node(0).op_type(), "Relu");
 }
 
 TEST_F(LoaderTest, EveryBadInputIsOneLine) {

@@ -66,10 +66,10 @@ TEST_F(TensorStoreTest, LargeRawDataIsLeftInTheFile) {
   ASSERT_EQ(loaded.stripped.size(), 1u);
   EXPECT_EQ(loaded.stripped[0].index, 0);
   EXPECT_EQ(loaded.stripped[0].length, 64u * 64u * 2u);
-  EXPECT_FALSE(loaded.model.graph().initializer(0).has_raw_data());
-  EXPECT_TRUE(loaded.model.graph().initializer(1).has_raw_data());  // small: parsed
+  EXPECT_FALSE(loaded.model->graph().initializer(0).has_raw_data());
+  EXPECT_TRUE(loaded.model->graph().initializer(1).has_raw_data());  // small: parsed
   // Linting needs no bytes.
-  auto findings = LintModel(loaded.model, path, AllRules()).findings;
+  auto findings = LintModel(*loaded.model, path, AllRules()).findings;
   EXPECT_THAT(testing::Keys(findings), ::testing::Contains("operand-dtype-mismatch@main#0:in1"));
 }
 
@@ -79,7 +79,7 @@ TEST_F(TensorStoreTest, WritingBackUnchangedGivesTheSameBytes) {
   LoadedModel loaded = LoadModel(path);
   TensorStore store(loaded);
   const std::string out = (dir_ / "copy.onnx").string();
-  store.Write(loaded.model, out, Overflow::kInfinity);
+  store.Write(*loaded.model, out, Overflow::kInfinity);
   EXPECT_EQ(Read(out), Read(path));
 }
 
@@ -91,11 +91,11 @@ TEST_F(TensorStoreTest, DeferredConversionEqualsConvertingInMemory) {
 
   LoadedModel loaded = LoadModel(path);
   TensorStore store(loaded);
-  FixResult streamed = FixModel(loaded.model, {}, &store);
+  FixResult streamed = FixModel(*loaded.model, {}, &store);
   ASSERT_EQ(streamed.verify_error, "");
   EXPECT_EQ(streamed.applied.size(), direct.applied.size());
   const std::string out = (dir_ / "fixed.onnx").string();
-  store.Write(loaded.model, out, Overflow::kInfinity);
+  store.Write(*loaded.model, out, Overflow::kInfinity);
   EXPECT_EQ(Read(out), SerializeDeterministic(in_memory));
   EXPECT_EQ(Read(path), SerializeDeterministic(Model()));  // the input is untouched
 }
@@ -119,11 +119,11 @@ TEST_F(TensorStoreTest, ExternalDataIsStreamedIntoANewFileAndTheInputDataIsNever
   LoadedModel loaded = LoadModel(path);
   EXPECT_TRUE(loaded.stripped.empty());
   TensorStore store(loaded);
-  FixResult r = FixModel(loaded.model, {}, &store);
+  FixResult r = FixModel(*loaded.model, {}, &store);
   ASSERT_EQ(r.verify_error, "");
   ASSERT_EQ(r.applied.size(), 1u);
   const std::string out = (dir_ / "fixed.onnx").string();
-  store.Write(loaded.model, out, Overflow::kInfinity);
+  store.Write(*loaded.model, out, Overflow::kInfinity);
 
   EXPECT_EQ(Read((dir_ / "weights.bin").string()), data_before);
   const std::string data = Read((dir_ / "fixed.onnx.data").string());
@@ -136,7 +136,7 @@ TEST_F(TensorStoreTest, ExternalDataIsStreamedIntoANewFileAndTheInputDataIsNever
     ASSERT_EQ(f, static_cast<uint32_t>(b) << 16);  // exact widening
   }
   LoadedModel fixed = LoadModel(out);
-  const onnx::TensorProto& t = fixed.model.graph().initializer(0);
+  const onnx::TensorProto& t = fixed.model->graph().initializer(0);
   EXPECT_EQ(t.data_type(), kFloat);
   EXPECT_EQ(t.external_data(0).value(), "fixed.onnx.data");
   EXPECT_EQ(t.external_data(2).value(), std::to_string(bytes.size() * 2));

@@ -37,15 +37,15 @@ g (float[1,4] x, bfloat16[4,4] W) => (float[1,4] y) {
   EXPECT_EQ(Find(tm, "main", "x")->origin, OriginKind::kGraphInput);
   EXPECT_EQ(Find(tm, "main", "W")->origin, OriginKind::kInitializer);
   EXPECT_TRUE(Find(tm, "main", "W")->constant);
-  EXPECT_EQ(Find(tm, "main", "W")->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, "main", "W")->type_string(), "tensor(bfloat16)");
   EXPECT_EQ(Find(tm, "main", "c")->origin, OriginKind::kConstantNode);
   EXPECT_TRUE(Find(tm, "main", "c")->constant);
   const ValueRecord* h = Find(tm, "main", "h");
-  EXPECT_EQ(h->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(h->type_string(), "tensor(bfloat16)");
   EXPECT_EQ(h->origin, OriginKind::kNodeOutput);
   EXPECT_EQ(h->from, -1);  // the Cast's own attribute decided it
   const ValueRecord* r = Find(tm, "main", "r");
-  EXPECT_EQ(r->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(r->type_string(), "tensor(bfloat16)");
   EXPECT_EQ(r->from, IdOf(tm, h));
   Provenance p = TraceDtype(tm, IdOf(tm, r), "input X");
   EXPECT_EQ(p.origin, "output of Cast #1 (to=bfloat16), via Relu #2");
@@ -63,9 +63,9 @@ g (float[2] x, bfloat16[2] W, bool c) => (float[2] y) {
   ASSERT_EQ(tm.graphs.size(), 3u);
   EXPECT_EQ(tm.graphs[1].path, "main/#0(If).then_branch");
   EXPECT_EQ(tm.graphs[2].path, "main/#0(If).else_branch");
-  EXPECT_EQ(Find(tm, "main/#0(If).else_branch", "o2")->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, "main/#0(If).else_branch", "o2")->type_string(), "tensor(bfloat16)");
   // The branches disagree: onnx's inference refuses, we take the then-branch's type.
-  EXPECT_EQ(Find(tm, "main", "y")->type_string, "tensor(float)");
+  EXPECT_EQ(Find(tm, "main", "y")->type_string(), "tensor(float)");
   EXPECT_EQ(Find(tm, "main", "y")->from, IdOf(tm, Find(tm, "main/#0(If).then_branch", "o")));
 }
 
@@ -79,12 +79,12 @@ g (int64 n, bool c, bfloat16[2] v0) => (bfloat16[2] v) {
 })");
   TypedModel tm = AnalyzeTypes(m);
   const std::string body = "main/#0(Loop).body";
-  EXPECT_EQ(Find(tm, body, "i")->type_string, "tensor(int64)");
+  EXPECT_EQ(Find(tm, body, "i")->type_string(), "tensor(int64)");
   EXPECT_EQ(Find(tm, body, "i")->origin, OriginKind::kSubgraphInput);
-  EXPECT_EQ(Find(tm, body, "cond")->type_string, "tensor(bool)");
-  EXPECT_EQ(Find(tm, body, "acc")->type_string, "tensor(bfloat16)");
-  EXPECT_EQ(Find(tm, body, "acc_out")->type_string, "tensor(bfloat16)");
-  EXPECT_EQ(Find(tm, "main", "v")->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, body, "cond")->type_string(), "tensor(bool)");
+  EXPECT_EQ(Find(tm, body, "acc")->type_string(), "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, body, "acc_out")->type_string(), "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, "main", "v")->type_string(), "tensor(bfloat16)");
   EXPECT_EQ(Find(tm, "main", "v")->from, IdOf(tm, Find(tm, body, "acc_out")));
 }
 
@@ -99,10 +99,10 @@ Double (a) => (r) {
   r = Add (a, a)
 })");
   TypedModel tm = AnalyzeTypes(m);
-  EXPECT_EQ(Find(tm, "main/#0(Double).function", "r")->type_string, "tensor(float)");
-  EXPECT_EQ(Find(tm, "main/#1(Double).function", "r")->type_string, "tensor(bfloat16)");
-  EXPECT_EQ(Find(tm, "main", "y")->type_string, "tensor(float)");
-  EXPECT_EQ(Find(tm, "main", "z")->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, "main/#0(Double).function", "r")->type_string(), "tensor(float)");
+  EXPECT_EQ(Find(tm, "main/#1(Double).function", "r")->type_string(), "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, "main", "y")->type_string(), "tensor(float)");
+  EXPECT_EQ(Find(tm, "main", "z")->type_string(), "tensor(bfloat16)");
   // The dtype of 'z' leads back through the function body to the caller's input.
   Provenance p = TraceDtype(tm, IdOf(tm, Find(tm, "main", "z")), "");
   EXPECT_EQ(p.chain.back().how, "graph input 'b'");
@@ -118,7 +118,7 @@ CastTo <to> (a) => (r) {
   r = Cast <to : int = @to> (a)
 })");
   TypedModel tm = AnalyzeTypes(m);
-  EXPECT_EQ(Find(tm, "main", "y")->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, "main", "y")->type_string(), "tensor(bfloat16)");
 }
 
 TEST(TypeEngine, UnknownStaysUnknownAndValueInfoFillsIn) {
@@ -136,7 +136,7 @@ g (float[2] x) => (float[2] y) {
   EXPECT_FALSE(Find(tm, "main", "u")->Known());
   EXPECT_FALSE(Find(tm, "main", "r")->Known());
   EXPECT_EQ(Find(tm, "main", "k")->origin, OriginKind::kValueInfo);
-  EXPECT_EQ(Find(tm, "main", "k")->type_string, "tensor(float16)");
+  EXPECT_EQ(Find(tm, "main", "k")->type_string(), "tensor(float16)");
 }
 
 TEST(TypeEngine, AConflictKeepsTheActivationsType) {
@@ -150,8 +150,8 @@ g (float[2,2] x, bfloat16[2,2] W, float[2,2] V) => (float[2,2] y) {
   ToInitializer(m, "W");
   ToInitializer(m, "V");
   TypedModel tm = AnalyzeTypes(m);
-  EXPECT_EQ(Find(tm, "main", "a")->type_string, "tensor(float)");  // W is a weight, x flows
-  EXPECT_EQ(Find(tm, "main", "b")->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, "main", "a")->type_string(), "tensor(float)");  // W is a weight, x flows
+  EXPECT_EQ(Find(tm, "main", "b")->type_string(), "tensor(bfloat16)");
 }
 
 TEST(TypeEngine, NewerOpsetsAreCheckedWithANotice) {
@@ -161,7 +161,7 @@ g (float[2] x) => (float[2] y) { y = Relu (x) })");
   ASSERT_EQ(tm.notices.size(), 1u);
   EXPECT_NE(tm.notices[0].find("ai.onnx opset 21"), std::string::npos) << tm.notices[0];
   EXPECT_NE(tm.notices[0].find("IR version 10"), std::string::npos) << tm.notices[0];
-  EXPECT_EQ(Find(tm, "main", "y")->type_string, "tensor(float)");
+  EXPECT_EQ(Find(tm, "main", "y")->type_string(), "tensor(float)");
   ASSERT_NE(tm.nodes[0].schema, nullptr);
 }
 
@@ -175,11 +175,11 @@ g (float[2] x, int64[1] shape, float16[2] like) => (float[2] y) {
   y = Identity (x)
 })");
   TypedModel tm = AnalyzeTypes(m);
-  EXPECT_EQ(Find(tm, "main", "z")->type_string, "tensor(int32)");
-  EXPECT_EQ(Find(tm, "main", "d")->type_string, "tensor(float)");  // the default value
-  EXPECT_EQ(Find(tm, "main", "c")->type_string, "tensor(float16)");
+  EXPECT_EQ(Find(tm, "main", "z")->type_string(), "tensor(int32)");
+  EXPECT_EQ(Find(tm, "main", "d")->type_string(), "tensor(float)");  // the default value
+  EXPECT_EQ(Find(tm, "main", "c")->type_string(), "tensor(float16)");
   EXPECT_EQ(Find(tm, "main", "c")->from, IdOf(tm, Find(tm, "main", "like")));
-  EXPECT_EQ(Find(tm, "main", "e")->type_string, "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, "main", "e")->type_string(), "tensor(bfloat16)");
 }
 
 TEST(TypeEngine, SparseAndExternalInitializersNeedNoBytes) {
@@ -198,8 +198,8 @@ g (float[2] x) => (float[2] y) { y = Add (x, s) })");
   loc->set_value("does-not-exist.bin");
   TypedModel tm = AnalyzeTypes(m);
   EXPECT_EQ(Find(tm, "main", "s")->origin, OriginKind::kSparseInitializer);
-  EXPECT_EQ(Find(tm, "main", "s")->type_string, "tensor(bfloat16)");
-  EXPECT_EQ(Find(tm, "main", "w_ext")->type_string, "tensor(float16)");
+  EXPECT_EQ(Find(tm, "main", "s")->type_string(), "tensor(bfloat16)");
+  EXPECT_EQ(Find(tm, "main", "w_ext")->type_string(), "tensor(float16)");
 }
 
 TEST(TypeEngine, UndefinedNamesAreUnknownNotFatal) {
@@ -207,7 +207,7 @@ TEST(TypeEngine, UndefinedNamesAreUnknownNotFatal) {
 g (float[2] x) => (float[2] y) { y = Add (x, nowhere) })");
   TypedModel tm = AnalyzeTypes(m);
   EXPECT_EQ(tm.values[static_cast<size_t>(tm.nodes[0].inputs[1])].origin, OriginKind::kUndefined);
-  EXPECT_EQ(Find(tm, "main", "y")->type_string, "tensor(float)");
+  EXPECT_EQ(Find(tm, "main", "y")->type_string(), "tensor(float)");
 }
 
 }  // namespace

@@ -161,6 +161,7 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
   auto stream = [&](Source& s, int32_t to, const std::function<void(const void*, size_t)>& sink) {
     const MappedFile& file = Open(s);
     const uint64_t in_width = static_cast<uint64_t>(DtypeBits(s.dtype) / 8);
+    file.StreamFrom(s.offset, s.length);
     for (uint64_t pos = 0; pos < s.length;) {
       const uint64_t n = std::min<uint64_t>(s.length - pos, kChunkElements * std::max<uint64_t>(in_width, 1));
       const char* src = reinterpret_cast<const char*>(file.data() + s.offset + pos);

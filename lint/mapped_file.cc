@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -29,6 +30,8 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
       throw std::runtime_error("cannot map '" + path + "': " + std::strerror(err));
     }
     data_ = static_cast<const uint8_t*>(p);
+    // Loading hops from tensor header to tensor header: no readahead into the weights.
+    ::madvise(p, size_, MADV_RANDOM);
   }
   ::close(fd);
 }
@@ -37,11 +40,20 @@ MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
-void MappedFile::Release(size_t offset, size_t length) const {
+void MappedFile::StreamFrom(size_t offset, size_t length) const {
   if (data_ == nullptr || length == 0) return;
   const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-  const size_t begin = (offset + page - 1) / page * page;  // whole pages inside the range only
-  const size_t end = (offset + length) / page * page;
+  const size_t begin = offset / page * page;
+  ::madvise(const_cast<uint8_t*>(data_) + begin, std::min(size_ - begin, length + (offset - begin)), MADV_SEQUENTIAL);
+}
+
+void MappedFile::Release(size_t offset, size_t length) const {
+  if (data_ == nullptr || length == 0) return;
+  // The mapping is private and never written: dropped pages come back from the page
+  // cache if touched again, so rounding out to whole pages is safe.
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t begin = offset / page * page;
+  const size_t end = std::min(size_, (offset + length + page - 1) / page * page);
   if (end > begin) ::madvise(const_cast<uint8_t*>(data_) + begin, end - begin, MADV_DONTNEED);
 }
 

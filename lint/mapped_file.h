@@ -19,7 +19,10 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
-  // Lets the kernel drop the pages of [offset, offset+length) once they were streamed.
+  // About to read [offset, offset+length) front to back: read ahead.
+  void StreamFrom(size_t offset, size_t length) const;
+  // Unmaps the pages of [offset, offset+length) from this process once read (they stay
+  // in the page cache): a large file read once never sits in our resident set.
   void Release(size_t offset, size_t length) const;
 
  private:

@@ -30,7 +30,8 @@ bool LooksLikeText(const std::string& path, const std::string& bytes) {
 // A forward reader over protobuf wire format that copies what it keeps.
 class WireScanner {
  public:
-  WireScanner(const uint8_t* base, std::vector<StrippedTensor>& stripped) : base_(base), stripped_(stripped) {}
+  WireScanner(const MappedFile& file, std::vector<StrippedTensor>& stripped)
+      : file_(file), base_(file.data()), release_from_(file.data()), stripped_(stripped) {}
 
   // ModelProto: the graph (field 7) is rebuilt, everything else copied as is.
   bool Model(const uint8_t* p, const uint8_t* end, std::string& out) {
@@ -54,6 +55,12 @@ class WireScanner {
       if (!Tensor(payload, payload_end, tensor, strip)) return Fail();
       if (strip.length > 0) stripped_.push_back(strip);
       Emit(out, 5, tensor);
+      // The kernel may map a large folio around each header touched: give it back,
+      // a few megabytes at a time.
+      if (payload_end - release_from_ > kReleaseBatch) {
+        file_.Release(static_cast<size_t>(release_from_ - base_), static_cast<size_t>(payload_end - release_from_));
+        release_from_ = payload_end;
+      }
       return true;
     });
   }
@@ -137,7 +144,10 @@ class WireScanner {
     return false;
   }
 
+  static constexpr ptrdiff_t kReleaseBatch = 8 << 20;
+  const MappedFile& file_;
   const uint8_t* base_;
+  const uint8_t* release_from_;
   std::vector<StrippedTensor>& stripped_;
   int initializers_ = 0;
   bool ok_ = true;
@@ -188,7 +198,7 @@ LoadedModel LoadModel(const std::string& path) {
   }
   const std::string invalid = "'" + path + "' is not a valid ONNX model (protobuf parse failed: truncated or not a model)";
   std::string skeleton;
-  WireScanner scanner(file.data(), out.stripped);
+  WireScanner scanner(file, out.stripped);
   if (!scanner.Model(file.data(), file.data() + file.size(), skeleton)) throw LoadError(invalid);
   google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(skeleton.data()),
                                                static_cast<int>(std::min<size_t>(skeleton.size(), INT_MAX)));

@@ -32,7 +32,7 @@ struct Provenance {
   int elided = 0;  // steps left out between the shown ones and the origin
 };
 
-constexpr int kShownSteps = 4;
+constexpr int kShownSteps = 3;
 
 // "float" for tensors, the full type string ("seq(tensor(float))") otherwise.
 std::string DisplayType(const ValueRecord& value);

@@ -39,7 +39,14 @@ std::string Plural(int n, const char* word) {
 
 }  // namespace
 
-void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& out) {
+void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& stream) {
+  // Built in one buffer and written once: thousands of findings print fast.
+  std::string out;
+  struct Flush {
+    std::string& buf;
+    std::ostream& to;
+    ~Flush() { to.write(buf.data(), static_cast<std::streamsize>(buf.size())); }
+  } flush{out, stream};
   int errors = 0, warnings = 0, infos = 0, checked = 0;
   for (const ModelReport& r : reports) {
     if (!r.error.empty()) continue;
@@ -48,26 +55,26 @@ void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& out)
     warnings += r.Count(Severity::kWarning);
     infos += r.Count(Severity::kInfo);
     for (const Finding& f : r.findings) {
-      out << Where(r, f.location) << ": " << SeverityName(f.severity) << ": " << f.message << " [" << f.rule << "]\n";
-      for (const std::string& n : f.notes) out << "    note: " << n << "\n";
+      out += Where(r, f.location) + ": " + SeverityName(f.severity) + ": " + f.message + " [" + f.rule + "]\n";
+      for (const std::string& n : f.notes) out += "    note: " + n + "\n";
       for (const Provenance& p : f.provenance) {
-        out << "    note: " << (p.role.empty() ? "" : p.role + " ") << "'" << p.value << "' is " << p.dtype << ": "
-            << History(p) << "\n";
+        out += "    note: " + (p.role.empty() ? "" : p.role + " ") + "'" + p.value + "' is " + p.dtype + ": " +
+               History(p) + "\n";
       }
       if (f.fix) {
-        out << "    fix (" << FixSafetyName(f.fix->safety) << "): " << f.fix->title;
-        if (!f.fix->reason.empty()) out << " -- " << f.fix->reason;
-        out << "\n";
+        out += std::string("    fix (") + FixSafetyName(f.fix->safety) + "): " + f.fix->title;
+        if (!f.fix->reason.empty()) out += " -- " + f.fix->reason;
+        out += "\n";
       }
     }
   }
   if (checked == 0) return;  // every file failed to load; stderr said why
   if (errors + warnings + infos == 0) {
-    out << "All checks passed (" << Plural(checked, "model") << ").\n";
+    out += "All checks passed (" + Plural(checked, "model") + ").\n";
     return;
   }
-  out << "Found " << Plural(errors, "error") << ", " << Plural(warnings, "warning") << " and " << Plural(infos, "info")
-      << " in " << Plural(checked, "model") << ".\n";
+  out += "Found " + Plural(errors, "error") + ", " + Plural(warnings, "warning") + " and " + Plural(infos, "info") +
+         " in " + Plural(checked, "model") + ".\n";
 }
 
 }  // namespace onnxtidy

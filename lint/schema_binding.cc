@@ -57,6 +57,7 @@ std::vector<ParamBinding> BindTypeParams(const onnx::OpSchema& schema,
                                          const std::vector<const std::string*>& input_types,
                                          const std::vector<bool>& input_constant) {
   std::vector<ParamBinding> out;
+  out.reserve(2);
   for (size_t i = 0; i < input_types.size(); ++i) {
     if (input_types[i] == nullptr) continue;  // omitted optional or unknown: never guess
     const Formal* formal = InputFormal(schema, static_cast<int>(i));
@@ -66,6 +67,7 @@ std::vector<ParamBinding> BindTypeParams(const onnx::OpSchema& schema,
     if (it == out.end()) {
       out.push_back(ParamBinding{param, {}, -1, false});
       it = out.end() - 1;
+      it->slots.reserve(input_types.size());
     }
     it->slots.push_back(SlotType{static_cast<int>(i), input_types[i], input_constant[i]});
   }

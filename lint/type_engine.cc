@@ -256,6 +256,8 @@ class Engine {
     rec.domain = NormalizeDomain(n.domain());
     auto op = opsets.find(rec.domain);
     rec.opset = op == opsets.end() ? -1 : op->second;
+    rec.inputs.reserve(static_cast<size_t>(n.input_size()));
+    rec.outputs.reserve(static_cast<size_t>(n.output_size()));
     for (const auto& in : n.input()) rec.inputs.push_back(ResolveInput(in, graph, scope));
 
     const onnx::FunctionProto* fn = FindFunction(rec.domain, n.op_type());

@@ -29,10 +29,10 @@ class DeclaredTypeMismatchRule final : public Rule {
       const onnx::TypeProto& declared = g.proto->output(static_cast<int>(i)).type();
       const ValueRecord& v = graph.Value(g.outputs[i]);
       if (!Disagrees(declared, v)) continue;
-      const Provenance prov = TraceDtype(graph.model(), g.outputs[i], "graph output");
+      Provenance prov = TraceDtype(graph.model(), g.outputs[i], "graph output");
       Finding& f = out.Add(graph.ValueLocation(v), "graph output '" + v.name + "' is declared " + Show(declared) +
                                                        " but is " + prov.dtype + " (" + prov.origin + ")");
-      f.provenance = {prov};
+      f.provenance.push_back(std::move(prov));
       f.fix = FixSuggestion{"cast '" + v.name + "' to the declared " + Show(declared) + " at the output",
                             FixSafety::kSafe, ""};
     }
@@ -69,13 +69,13 @@ class DeclaredTypeMismatchRule final : public Rule {
         if (vi == g.value_info.end() || v.origin == OriginKind::kValueInfo || !Disagrees(vi->second->type(), v)) {
           continue;
         }
-        const Provenance prov = TraceDtype(tm, n.outputs[j], "output " + std::to_string(j));
+        Provenance prov = TraceDtype(tm, n.outputs[j], "output " + std::to_string(j));
         Finding& f = out.Add(graph.ValueLocation(v), "value_info declares '" + v.name + "' as " +
                                                          Show(vi->second->type()) + " but " + NodeLabel(n) +
                                                          " produces " + prov.dtype + " (" + prov.origin + ")");
         f.notes.push_back("onnxruntime: Type (" + v.type_string() + ") of output arg (" + v.name + ") of node (" +
                           n.name() + ") does not match expected type (" + TypeString(vi->second->type()) + ")");
-        f.provenance = {prov};
+        f.provenance.push_back(std::move(prov));
         f.fix = FixSuggestion{"update value_info '" + v.name + "' to " + prov.dtype, FixSafety::kSafe, ""};
       }
     }

@@ -69,7 +69,7 @@ class DtypeNotAllowedRule final : public Rule {
     const auto* formal = is_input ? InputFormal(*r.schema, slot) : OutputFormal(*r.schema, slot);
     if (formal == nullptr || AllowsType(*formal, v.type_string())) return;
     const std::string op_version = r.op_type() + "-" + std::to_string(r.schema->SinceVersion());
-    const Provenance prov = is_input ? node.InputProvenance(slot) : node.OutputProvenance(slot);
+    Provenance prov = is_input ? node.InputProvenance(slot) : node.OutputProvenance(slot);
     const std::string what = is_input ? node.DescribeInput(slot) : "output " + std::to_string(slot) + " '" + v.name + "'";
     Finding& f = out.Add(is_input ? node.InputLocation(slot) : node.OutputLocation(slot),
                          node.Label() + ": " + what + " is " + prov.dtype + " (" + prov.origin + "), which " +
@@ -81,7 +81,7 @@ class DtypeNotAllowedRule final : public Rule {
       f.notes.push_back(r.op_type() + "-" + std::to_string(v2) + " allows " + v.type_string() + ": opset " +
                         std::to_string(v2) + " or later would accept it");
     }
-    f.provenance = {prov};
+    f.provenance.push_back(std::move(prov));
   }
 };
 

@@ -27,7 +27,7 @@ class LossyCastRoundTripRule final : public Rule {
                              DtypeName(cast->from) + "; the round trip loses precision");
     f.notes.push_back(PrecisionLoss(origin, cast->from) + ", so values of '" + cast->before->input +
                       "' change; removing both Casts would change the model's results too");
-    f.provenance = {node.InputProvenance(0)};
+    f.provenance.push_back(node.InputProvenance(0));
     f.fix = FixSuggestion{"remove both Casts only if the precision loss is unintended", FixSafety::kDisplayOnly,
                           "removing a narrowing round trip changes computed values"};
   }

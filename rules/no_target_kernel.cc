@@ -50,7 +50,7 @@ class NoTargetKernelRule final : public Rule {
                                " (it has: " + verdict.available + "); convert to float32: onnx-tidy fix "
                                "--precision float32");
       f.notes.push_back("target: " + target->description());
-      f.provenance = {where.is_input ? node.InputProvenance(where.slot) : node.OutputProvenance(where.slot)};
+      f.provenance.push_back(where.is_input ? node.InputProvenance(where.slot) : node.OutputProvenance(where.slot));
       f.fix = FixSuggestion{"convert the model to float32 (onnx-tidy fix --precision float32)", FixSafety::kUnsafe,
                             "computing in another precision changes values"};
     }

@@ -51,7 +51,9 @@ class OperandDtypeMismatchRule final : public Rule {
                                  " (" + prov.origin + ")");
         f.notes.push_back("both are bound to type parameter '" + b.param + "' of " + node.record().op_type() + "-" +
                           std::to_string(node.record().schema->SinceVersion()) + ", which must be one type");
-        f.provenance = {ref_prov, std::move(prov)};
+        f.provenance.reserve(2);  // not an initializer list: that would copy both
+        f.provenance.push_back(ref_prov);
+        f.provenance.push_back(std::move(prov));
         f.fix = WideningFix(node, b, s);
       }
     }

@@ -30,7 +30,7 @@ class RedundantCastRule final : public Rule {
     if (cast->from == cast->to) {
       Finding& f = out.Add(node.InputLocation(0), node.Label() + ": '" + node.Input(0)->name + "' is already " +
                                                       DtypeName(cast->to) + "; the Cast does nothing");
-      f.provenance = {node.InputProvenance(0)};
+      f.provenance.push_back(node.InputProvenance(0));
       f.fix = RemovalFix(node, "remove " + node.Label() + " and use '" + node.Input(0)->name + "' directly");
       return;
     }
@@ -39,7 +39,7 @@ class RedundantCastRule final : public Rule {
                          node.Label() + ": casts back to " + DtypeName(cast->to) + " what " +
                              NodeLabel(*cast->before->node) + " widened from " + DtypeName(cast->to) + " to " +
                              DtypeName(cast->from) + "; the pair is a no-op");
-    f.provenance = {node.InputProvenance(0)};
+    f.provenance.push_back(node.InputProvenance(0));
     f.fix = RemovalFix(node, "use '" + cast->before->input + "' in place of '" + node.Output(0)->name + "'");
   }
 };

@@ -6,6 +6,23 @@
 
 namespace onnxtidy {
 
+namespace {
+
+onnx::NodeProto MakeCast(const std::string& name, const std::string& input, int32_t to, const std::string& output) {
+  onnx::NodeProto cast;
+  cast.set_op_type("Cast");
+  cast.set_name(name);
+  cast.add_input(input);
+  cast.add_output(output);
+  auto* attr = cast.add_attribute();
+  attr->set_name("to");
+  attr->set_type(onnx::AttributeProto::INT);
+  attr->set_i(to);
+  return cast;
+}
+
+}  // namespace
+
 GraphEditor::GraphEditor(onnx::ModelProto& model) : model_(model) {
   Collect(model.graph());
   for (const auto& fn : model.functions()) {
@@ -74,17 +91,9 @@ std::string GraphEditor::InsertCast(const NodeList& nodes, int position, const s
   auto key = std::make_tuple(&nodes, value, to);
   auto found = casts_.find(key);
   if (found != casts_.end()) return found->second;
-  onnx::NodeProto cast;
-  cast.set_op_type("Cast");
-  cast.set_name(FreshName(value + "_to_" + DtypeName(to) + "_cast"));
-  cast.add_input(value);
+  const std::string name = FreshName(value + "_to_" + DtypeName(to) + "_cast");
   const std::string out = FreshName(value + "_" + DtypeName(to));
-  cast.add_output(out);
-  auto* attr = cast.add_attribute();
-  attr->set_name("to");
-  attr->set_type(onnx::AttributeProto::INT);
-  attr->set_i(to);
-  inserts_[&nodes].push_back({position, std::move(cast)});
+  inserts_[&nodes].push_back({position, MakeCast(name, value, to, out)});
   casts_[key] = out;
   edits_.push_back({graph_path, "insert-cast", "Cast '" + value + "' to " + DtypeName(to) + " as '" + out + "'"});
   return out;
@@ -92,16 +101,7 @@ std::string GraphEditor::InsertCast(const NodeList& nodes, int position, const s
 
 void GraphEditor::InsertCastAs(const NodeList& nodes, int position, const std::string& value, int32_t to,
                                const std::string& output, const std::string& graph_path) {
-  onnx::NodeProto cast;
-  cast.set_op_type("Cast");
-  cast.set_name(FreshName(output + "_cast"));
-  cast.add_input(value);
-  cast.add_output(output);
-  auto* attr = cast.add_attribute();
-  attr->set_name("to");
-  attr->set_type(onnx::AttributeProto::INT);
-  attr->set_i(to);
-  inserts_[&nodes].push_back({position, std::move(cast)});
+  inserts_[&nodes].push_back({position, MakeCast(FreshName(output + "_cast"), value, to, output)});
   edits_.push_back({graph_path, "insert-cast", "Cast '" + value + "' to " + DtypeName(to) + " as '" + output + "'"});
 }
 

@@ -19,11 +19,7 @@ std::vector<Finding> LintForCpu(const onnx::ModelProto& m, bool warnings_as_erro
   LintOptions opts;
   opts.context.target = FindTarget("onnxruntime-cpu");
   opts.warnings_as_errors = warnings_as_errors;
-  std::vector<const Rule*> rules;
-  for (const Rule* r : AllRules()) {
-    if (r->info().severity != Severity::kInfo) rules.push_back(r);
-  }
-  return LintModel(m, "t.onnx", rules, opts).findings;
+  return testing::Lint(m, opts);
 }
 
 onnx::ModelProto UnaryModel(const std::string& type, const std::string& op, const std::string& attrs = "") {

@@ -65,12 +65,12 @@ std::vector<Finding> LintAll(const onnx::ModelProto& model) {
   return LintModel(model, "test.onnx", AllRules()).findings;
 }
 
-std::vector<Finding> Lint(const onnx::ModelProto& model) {
+std::vector<Finding> Lint(const onnx::ModelProto& model, const LintOptions& options) {
   std::vector<const Rule*> rules;
   for (const Rule* r : AllRules()) {
     if (r->info().severity != Severity::kInfo) rules.push_back(r);
   }
-  return LintModel(model, "test.onnx", rules).findings;
+  return LintModel(model, "test.onnx", rules, options).findings;
 }
 
 std::string Key(const Finding& f) {

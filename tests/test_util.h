@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "lint/diagnostics.h"
+#include "lint/linter.h"
 #include "onnx/onnx_pb.h"
 
 namespace onnxtidy::testing {
@@ -25,7 +26,7 @@ std::vector<Finding> LintAll(const onnx::ModelProto& model);
 
 // All rules but the info-level model summaries (mixed-precision, unchecked-op), which
 // have tests of their own; positive cases of the other rules use this.
-std::vector<Finding> Lint(const onnx::ModelProto& model);
+std::vector<Finding> Lint(const onnx::ModelProto& model, const LintOptions& options = {});
 
 // A finding's identity for exact-set assertions: "rule@graph#node:in1" / ":out0".
 std::string Key(const Finding& f);

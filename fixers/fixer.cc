@@ -61,11 +61,11 @@ bool ApplyEach(const std::vector<const Finding*>& findings, FixResult& result,
   return any;
 }
 
-std::string RunChecker(const onnx::ModelProto& model) {
+// Takes a copy it may change: shape inference writes its results into the model.
+std::string RunChecker(onnx::ModelProto model) {
   try {
     onnx::checker::check_model(model);
-    onnx::ModelProto copy = model;
-    onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(),
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
                                        onnx::ShapeInferenceOptions(/*check_type=*/true, /*strict_mode=*/1));
   } catch (const std::exception& e) {
     std::string msg = e.what();

@@ -153,8 +153,14 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
                         const Progress& progress) {
   const std::string out_dir = Dir(path);
   const bool same_dir = SameFile(out_dir, model_dir_);
-  const size_t total = sources_.size();
-  size_t done = 0;
+  // Progress counts the tensors whose bytes are streamed: embedded ones, and external
+  // ones that change type or folder.
+  size_t total = 0, done = 0;
+  ForEachTensor(*model.mutable_graph(), [&](onnx::TensorProto& t) {
+    auto it = sources_.find(&t);
+    if (it == sources_.end()) return;
+    total += !it->second.external || t.data_type() != it->second.dtype || !same_dir;
+  });
 
   // Streams a source's bytes, converted to `to`, into `sink`.
   std::string chunk;

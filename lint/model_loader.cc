@@ -7,8 +7,6 @@
 #include <climits>
 #include <cstring>
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "onnx/defs/parser.h"

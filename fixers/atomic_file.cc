@@ -1,5 +1,6 @@
 #include "fixers/atomic_file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@ namespace onnxtidy {
 namespace {
 
 constexpr size_t kBufferSize = 8 << 20;
+constexpr uint64_t kWritebackChunk = 64 << 20;
 
 }  // namespace
 
@@ -37,6 +39,13 @@ void AtomicFile::WriteAll(const char* data, size_t size) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) throw std::runtime_error("cannot write '" + path_ + "': " + std::strerror(errno));
     done += static_cast<size_t>(n);
+  }
+  // Start writing back what is complete while the rest is produced, so that the
+  // fsync before the rename has little left to wait for.
+  on_disk_ += size;
+  if (on_disk_ - synced_ >= kWritebackChunk) {
+    ::sync_file_range(fd_, static_cast<off_t>(synced_), static_cast<off_t>(on_disk_ - synced_), SYNC_FILE_RANGE_WRITE);
+    synced_ = on_disk_;
   }
 }
 

@@ -28,6 +28,8 @@ class AtomicFile {
   int fd_ = -1;
   std::string buffer_;
   uint64_t written_ = 0;
+  uint64_t on_disk_ = 0;  // bytes handed to the kernel
+  uint64_t synced_ = 0;   // of which writeback was started
   bool committed_ = false;
 };
 

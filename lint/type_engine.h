@@ -63,6 +63,9 @@ struct ValueRecord {
   int depth = 0;          // steps from here to `root`
   int nodes_passed = 0;   // node outputs on the way to `root`
   bool constant = false;  // computed only from initializers and Constants
+  // Its type was decided by a node whose operands disagree (operand-dtype-mismatch):
+  // fixing that conflict may change it, so declarations are not judged against it.
+  bool after_conflict = false;
   const onnx::TensorProto* initializer = nullptr;  // kInitializer, or a graph input with a default
   bool Known() const { return type != nullptr; }
   const std::string& type_string() const {

@@ -51,9 +51,11 @@ class DeclaredTypeMismatchRule final : public Rule {
   }
 
  private:
+  // A value downstream of an operand conflict gets its type from the conflict's policy,
+  // not from the model: judging a declaration by it would only echo that finding.
   static bool Disagrees(const onnx::TypeProto& declared, const ValueRecord& v) {
     const std::string want = TypeString(declared);
-    return !want.empty() && v.Known() && want != v.type_string();
+    return !want.empty() && v.Known() && !v.after_conflict && want != v.type_string();
   }
 
   static void CheckValueInfo(const GraphView& graph, FindingSink& out) {

@@ -85,6 +85,18 @@ g (float[2] x) => (float[2] y) {
   EXPECT_THAT(Keys(f), ElementsAre("unchecked-op@main#1"));
 }
 
+TEST(DeclaredTypeMismatch, NotEchoedDownstreamOfAnOperandConflict) {
+  // The MatMul's operands disagree; its output's type is the conflict policy's pick, so
+  // the float output declaration is not judged against it (fixing the conflict decides).
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[2,2] x, float[2,2] w) => (float[2,2] y) {
+  c = Cast <to = 16> (x)
+  h = MatMul (c, w)
+  y = Relu (h)
+})");
+  EXPECT_THAT(Keys(Lint(m)), ElementsAre("operand-dtype-mismatch@main#1:in1"));
+}
+
 TEST(DeclaredTypeMismatch, ShapesAreNotItsBusiness) {
   onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
 g (float[2] x) => (float[7] y) { y = Relu (x) })");

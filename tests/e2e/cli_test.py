@@ -285,6 +285,13 @@ class FixCliTest(unittest.TestCase):
         self.assertEqual(m["edits"], [{"graph": "main", "action": "retype-tensor",
                                        "detail": "initializer 'fc1.weight': bfloat16 -> float"}])
         self.assertEqual(m["remaining"]["error"], 0)
+        with open(os.path.join(common.SOURCE_DIR, "docs", "fix-report.schema.json")) as f:
+            validator = jsonschema.Draft202012Validator(json.load(f))
+        both = json.loads(run("fix", "--dry-run", "--format", "json", self.src, "missing.onnx").stdout)
+        self.assertEqual([e.message for e in validator.iter_errors(both)], [])
+        self.assertEqual(len(both["models"]), 2)
+        del both["models"][0]["applied"]
+        self.assertFalse(validator.is_valid(both))  # the schema is not vacuous
 
     def test_usage_errors(self):
         out = os.path.join(self.dir, "o.onnx")

@@ -117,5 +117,31 @@ class OrtTargetTest(unittest.TestCase):
             self.assertGreater(len(refused), 20)  # the grid really exercises missing kernels
 
 
+class CorpusAgainstRuntimeTest(unittest.TestCase):
+    """On the 1,072 corpus models: every no-target-kernel warning names an op whose
+    session really fails for lack of a kernel (no false warning). Misses are allowed:
+    only floating-point types are judged."""
+
+    def test_no_false_warning_on_the_corpus(self):
+        import re
+        ort.ensure()
+        paths = common.corpus_models()
+        runtime = ort.sessions(paths)
+        reports = common.run_json_many(paths, "--target", "onnxruntime-cpu")
+        false, true = [], 0
+        for p in paths:
+            predicted = {f["location"]["op_type"] for f in reports[p]["findings"] if f["rule"] == "no-target-kernel"}
+            if not predicted:
+                continue
+            m = re.search(r"Could not find an implementation for (\w+)\(", runtime[p])
+            if m and m.group(1) in predicted:
+                true += 1
+            else:
+                false.append((os.path.relpath(p, common.CORPUS_DIR), sorted(predicted), runtime[p][:120]))
+        print(f"{true} corpus models correctly predicted to have no kernel")
+        self.assertEqual(false, [])
+        self.assertGreaterEqual(true, 30)
+
+
 if __name__ == "__main__":
     common.main()

@@ -129,7 +129,9 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
     }
     editor.Commit();
     result.edits.insert(result.edits.end(), editor.edits().begin(), editor.edits().end());
-    if (!changed) break;
+    // Only edits count as progress: a fix that claims success but edits nothing would
+    // otherwise loop until the pass limit.
+    if (!changed || editor.edits().empty()) break;
   }
 
   const ModelReport after = LintModel(model, "", rules, lint);

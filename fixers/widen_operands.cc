@@ -3,7 +3,6 @@
 // (duplicated when another consumer needs them as they are); activations get one Cast
 // per (value, type), shared by their consumers.
 #include <algorithm>
-#include <set>
 
 #include "fixers/fix_context.h"
 #include "lint/dtype.h"
@@ -15,7 +14,7 @@ struct Request {
   int node;
   int slot;
   int32_t to;
-  size_t finding;
+  std::vector<size_t> findings;  // every finding this widening answers
 };
 
 bool IsExternal(const onnx::TensorProto& t) { return t.data_location() == onnx::TensorProto::EXTERNAL; }
@@ -98,7 +97,7 @@ std::string WidenValue(FixContext& ctx, int value, const std::vector<Request>& r
     const auto& formals = g.inputs;
     const int k = static_cast<int>(std::find(formals.begin(), formals.end(), value) - formals.begin());
     if (std::string why = FunctionBlocker(ctx, ctx.Node(call).graph); !why.empty()) return why;
-    return WidenValue(ctx, v.from, {Request{call, k, to, reqs.front().finding}}, to);
+    return WidenValue(ctx, v.from, {Request{call, k, to, reqs.front().findings}}, to);
   }
   if (std::string why = FunctionBlocker(ctx, v.graph); !why.empty()) return why;
   if (std::string why = ctx.CastBlocker(v.graph, from, to); !why.empty()) return why;
@@ -111,9 +110,10 @@ std::string WidenValue(FixContext& ctx, int value, const std::vector<Request>& r
 std::string WidenOperands(FixContext& ctx, const std::vector<const Finding*>& findings,
                           std::vector<std::string>& reasons) {
   reasons.assign(findings.size(), "");
-  // (value, target type) -> requests, in a stable order.
+  // (value, target type) -> requests, in a stable order; one request per (node, slot),
+  // shared by the findings it answers (Gemm's B and C both ask to widen A).
   std::map<std::pair<int, int32_t>, std::vector<Request>> requests;
-  std::set<std::pair<int, int>> asked;  // (node, slot): one request each
+  std::map<std::pair<int, int>, std::pair<std::pair<int, int32_t>, size_t>> asked;
   for (size_t i = 0; i < findings.size(); ++i) {
     const Finding& f = *findings[i];
     const int nid = ctx.NodeAt(f.location);
@@ -140,15 +140,24 @@ std::string WidenOperands(FixContext& ctx, const std::vector<const Finding*>& fi
       }
       for (const SlotType& s : b.slots) {
         const int value = node.inputs[static_cast<size_t>(s.slot)];
-        if (ElemType(*ctx.Value(value).type) == widest || !asked.insert({nid, s.slot}).second) continue;
-        requests[{value, widest}].push_back(Request{nid, s.slot, widest, i});
+        if (ElemType(*ctx.Value(value).type) == widest) continue;
+        auto known = asked.find({nid, s.slot});
+        if (known != asked.end()) {
+          requests[known->second.first][known->second.second].findings.push_back(i);
+          continue;
+        }
+        auto& list = requests[{value, widest}];
+        asked[{nid, s.slot}] = {{value, widest}, list.size()};
+        list.push_back(Request{nid, s.slot, widest, {i}});
       }
     }
   }
   for (const auto& [key, reqs] : requests) {
     const std::string why = WidenValue(ctx, key.first, reqs, key.second);
     if (why.empty()) continue;
-    for (const Request& r : reqs) reasons[r.finding] = why;
+    for (const Request& r : reqs) {
+      for (size_t f : r.findings) reasons[f] = why;
+    }
   }
   return "";
 }

@@ -123,6 +123,32 @@ g (float[1,2] x) => (float[1,2] y) {
   EXPECT_THAT(Ops(m.graph()), ElementsAre("Constant", "MatMul"));
 }
 
+TEST(Fix, OneWideningAnswersEveryFindingThatAsksForIt) {
+  // Gemm's B and C both disagree with A: one Cast of A fixes both findings.
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[2,2] x, float[2,2] W, float[2] c) => (float[2,2] y) {
+  h = Cast <to = 16> (x)
+  y = Gemm (h, W, c)
+})");
+  ToInitializer(m, "W");
+  ToInitializer(m, "c");
+  FixResult r = FixClean(m);
+  EXPECT_EQ(r.applied.size(), 2u);
+  int casts = 0;
+  for (const auto& n : m.graph().node()) casts += n.op_type() == "Cast";
+  EXPECT_EQ(casts, 2);  // the model's own, and one widening Cast
+}
+
+TEST(Fix, SharedDeclinesAreReportedForEachFindingAndDoNotLoop) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 3, opset_import: ["" : 6]>
+g (bfloat16[2,2] a, float[2,2] b, float[2] c) => (float[2,2] y) { y = Gemm (a, b, c) })");
+  FixResult r = FixModel(m, {});
+  ASSERT_EQ(r.declined.size(), 2u);
+  for (const FixRecord& d : r.declined) EXPECT_THAT(d.reason, HasSubstr("Cast carries bfloat16 only from opset 13"));
+  EXPECT_THAT(r.applied, IsEmpty());
+  EXPECT_EQ(r.passes, 1);
+}
+
 TEST(Fix, DeclinesWithAReasonWhereNothingWorks) {
   onnx::ModelProto m = Parse(R"(<ir_version: 5, opset_import: ["" : 11]>
 g (float[2] x, bfloat16[2] xb) => (float[2] y) { y = Add (x, xb) })");

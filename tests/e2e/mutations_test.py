@@ -134,5 +134,48 @@ class MutationTest(unittest.TestCase):
             self.assertEqual(missed, {})
 
 
+class FixMutationsTest(unittest.TestCase):
+    """`fix` on every mutated corpus model: it converges, what it writes passes onnx's
+    checker with no operand conflict left, and what it declines says why."""
+
+    def test_fix_over_the_mutated_corpus(self):
+        with common.tempdir() as tmp:
+            written = declined = 0
+            problems = []
+            originals = common.check_json(common.corpus_models())
+            for path, report in sorted(originals.items()):
+                if report["findings"]:
+                    continue
+                model = onnx.load(path)
+                if not common.checker_accepts(model):
+                    continue
+                _, expected = mutate(model)
+                if not expected:
+                    continue
+                src = os.path.join(tmp, os.path.relpath(os.path.dirname(path), common.CORPUS_DIR).replace("/", "__") + ".onnx")
+                onnx.save(model, src)
+                out = src + ".fixed.onnx"
+                proc = common.run("fix", src, "-o", out)
+                text = proc.stdout + proc.stderr
+                if "still present after" in text:
+                    problems.append((src, "did not converge"))
+                if proc.returncode == 0:
+                    written += 1
+                    fixed = onnx.load(out)
+                    if not common.checker_accepts(fixed):
+                        problems.append((src, "onnx's checker refuses the fixed model"))
+                    if "[operand-dtype-mismatch]" in common.run("check", out).stdout:
+                        problems.append((src, "an operand conflict is left"))
+                elif proc.returncode == 1:
+                    declined += 1
+                    if "reason:" not in text and "failed verification" not in text and "errors remain" not in text:
+                        problems.append((src, "declined without a reason"))
+                else:
+                    problems.append((src, f"exit {proc.returncode}: {text[-200:]}"))
+            print(f"fixed and verified {written}; left with a reason {declined}")
+            self.assertEqual(problems, [])
+            self.assertGreaterEqual(written, 150)
+
+
 if __name__ == "__main__":
     common.main()

@@ -100,7 +100,17 @@ std::string WidenValue(FixContext& ctx, int value, const std::vector<Request>& r
     return WidenValue(ctx, v.from, {Request{call, k, to, reqs.front().findings}}, to);
   }
   if (std::string why = FunctionBlocker(ctx, v.graph); !why.empty()) return why;
-  if (std::string why = ctx.CastBlocker(v.graph, from, to); !why.empty()) return why;
+  if (std::string why = ctx.CastBlocker(v.graph, from, to); !why.empty()) {
+    // No Cast can carry it: the model's own input may take the wider type instead. That
+    // changes what callers must feed, so only with --unsafe-fixes.
+    if (v.graph != 0 || v.origin != OriginKind::kGraphInput || v.initializer != nullptr) return why;
+    if (!ctx.options.unsafe) return why + "; --unsafe-fixes would declare graph input '" + v.name + "' as " +
+                                   DtypeName(to);
+    for (const auto& in : g.proto->input()) {
+      if (in.name() == v.name) ctx.editor.SetElemType(in, to, g.path, "graph input");
+    }
+    return "";
+  }
   Rewire(ctx, reqs, ctx.editor.InsertCast(ctx.Nodes(v.graph), ctx.CastPosition(v), v.name, to, g.path));
   return "";
 }

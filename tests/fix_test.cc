@@ -149,6 +149,19 @@ g (bfloat16[2,2] a, float[2,2] b, float[2] c) => (float[2,2] y) { y = Gemm (a, b
   EXPECT_EQ(r.passes, 1);
 }
 
+TEST(Fix, UnsafeFixesMayWidenAGraphInputWhereNoCastCan) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 5, opset_import: ["" : 11]>
+g (float[2] x, bfloat16[2] xb) => (float[2] y) { y = Add (x, xb) })");
+  onnx::ModelProto safe_only = m;
+  FixResult declined = FixModel(safe_only, {});
+  ASSERT_EQ(declined.declined.size(), 1u);
+  EXPECT_THAT(declined.declined[0].reason, HasSubstr("--unsafe-fixes would declare graph input 'xb' as float"));
+  FixOptions unsafe;
+  unsafe.unsafe = true;
+  FixClean(m, unsafe);
+  EXPECT_EQ(m.graph().input(1).type().tensor_type().elem_type(), kFloat);
+}
+
 TEST(Fix, DeclinesWithAReasonWhereNothingWorks) {
   onnx::ModelProto m = Parse(R"(<ir_version: 5, opset_import: ["" : 11]>
 g (float[2] x, bfloat16[2] xb) => (float[2] y) { y = Add (x, xb) })");

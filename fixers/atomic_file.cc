@@ -1,5 +1,7 @@
 #include "fixers/atomic_file.h"
 
+#include "lint/paths.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,10 +20,8 @@ constexpr uint64_t kWritebackChunk = 64 << 20;
 }  // namespace
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
-  const size_t slash = path_.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash);
-  const std::string base = slash == std::string::npos ? path_ : path_.substr(slash + 1);
-  tmp_ = dir + "/." + base + ".onnx-tidy-XXXXXX";
+  const std::string dir = DirName(path_);
+  tmp_ = dir + "/." + BaseName(path_) + ".onnx-tidy-XXXXXX";
   fd_ = ::mkstemp(tmp_.data());
   if (fd_ < 0) throw std::runtime_error("cannot create a file in '" + dir + "': " + std::strerror(errno));
   buffer_.reserve(kBufferSize);

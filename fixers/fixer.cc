@@ -171,15 +171,4 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
   return result;
 }
 
-std::string SerializeDeterministic(const onnx::ModelProto& model) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    model.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
-
 }  // namespace onnxtidy

@@ -11,6 +11,7 @@
 #include "fixers/tensor_store.h"
 #include "lint/diagnostics.h"
 #include "lint/target.h"
+#include "lint/wire_format.h"
 #include "onnx/onnx_pb.h"
 
 namespace onnxtidy {
@@ -48,7 +49,5 @@ struct FixResult {
 // TensorStore::Write.
 FixResult FixModel(onnx::ModelProto& model, const FixOptions& options, TensorStore* store = nullptr);
 
-// Deterministic bytes: the same model always serialises the same way.
-std::string SerializeDeterministic(const onnx::ModelProto& model);
 
 }  // namespace onnxtidy

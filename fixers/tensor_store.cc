@@ -1,8 +1,5 @@
 #include "fixers/tensor_store.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -10,49 +7,14 @@
 
 #include "fixers/atomic_file.h"
 #include "lint/dtype.h"
+#include "lint/paths.h"
+#include "lint/wire_format.h"
 
 namespace onnxtidy {
 namespace {
 
 // Elements converted per chunk while streaming: bounds the memory a conversion takes.
 constexpr uint64_t kChunkElements = 1 << 20;
-
-std::string Dir(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
-std::string Base(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-bool SameFile(const std::string& a, const std::string& b) {
-  struct stat sa {}, sb {};
-  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
-         sa.st_ino == sb.st_ino;
-}
-
-std::string Serialize(const google::protobuf::MessageLite& m) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  m.SerializeToCodedStream(&coded);
-  return out;
-}
-
-std::string Varint(uint64_t v) {
-  std::string out;
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-  return out;
-}
-
-std::string Tag(uint32_t field) { return Varint((static_cast<uint64_t>(field) << 3) | 2); }
 
 void ForEachTensor(onnx::GraphProto& g, const std::function<void(onnx::TensorProto&)>& fn) {
   for (auto& t : *g.mutable_initializer()) fn(t);
@@ -67,7 +29,7 @@ void ForEachTensor(onnx::GraphProto& g, const std::function<void(onnx::TensorPro
 
 }  // namespace
 
-TensorStore::TensorStore(LoadedModel& loaded) : model_dir_(Dir(loaded.path)) {
+TensorStore::TensorStore(LoadedModel& loaded) : model_dir_(DirName(loaded.path)) {
   for (const StrippedTensor& s : loaded.stripped) {
     const onnx::TensorProto& t = loaded.model->graph().initializer(s.index);
     sources_[&t] = Source{loaded.file, loaded.path, s.offset, s.length, t.data_type(), false};
@@ -151,7 +113,7 @@ onnx::ModelProto TensorStore::CheckableCopy(const onnx::ModelProto& model) const
 
 void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overflow overflow,
                         const Progress& progress) {
-  const std::string out_dir = Dir(path);
+  const std::string out_dir = DirName(path);
   const bool same_dir = SameFile(out_dir, model_dir_);
   // Progress counts the tensors whose bytes are streamed: embedded ones, and external
   // ones that change type or folder.
@@ -193,12 +155,12 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
   std::unique_ptr<AtomicFile> data;
   std::string data_name;
   auto open_data = [&] {
-    data_name = Base(path) + ".data";
+    data_name = BaseName(path) + ".data";
     for (int i = 1;; ++i) {
       bool taken = false;
       for (const auto& [t, s] : sources_) taken |= s.external && SameFile(s.file_path, out_dir + "/" + data_name);
       if (!taken) break;
-      data_name = Base(path) + "." + std::to_string(i) + ".data";
+      data_name = BaseName(path) + "." + std::to_string(i) + ".data";
     }
     data = std::make_unique<AtomicFile>(out_dir + "/" + data_name);
   };
@@ -237,7 +199,7 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
   tail.clear_model_version();
   tail.clear_doc_string();
   tail.clear_graph();
-  out.Write(Serialize(head));
+  out.Write(SerializeDeterministic(head));
   if (model.has_graph()) {
     const onnx::GraphProto& g = model.graph();
     onnx::GraphProto before, after = g;
@@ -255,13 +217,13 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
     };
     std::vector<Part> parts;
     uint64_t graph_size = 0;
-    const std::string a = Serialize(before), b = Serialize(after);
+    const std::string a = SerializeDeterministic(before), b = SerializeDeterministic(after);
     graph_size += a.size() + b.size();
     for (const auto& t : g.initializer()) {
       Part p;
       auto it = sources_.find(&t);
       if (it == sources_.end() || it->second.external) {
-        p.bytes = Serialize(t);
+        p.bytes = SerializeDeterministic(t);
       } else {
         onnx::TensorProto lo = t, hi = t;
         lo.clear_raw_data();
@@ -283,15 +245,15 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
         p.source = &it->second;
         p.to = t.data_type();
         p.raw = converted_length(it->second, p.to);
-        p.bytes = Serialize(lo) + Tag(9) + Varint(p.raw);
-        p.rest = Serialize(hi);
+        p.bytes = SerializeDeterministic(lo) + LengthDelimitedHeader(9, p.raw);
+        p.rest = SerializeDeterministic(hi);
       }
       const uint64_t size = p.bytes.size() + p.raw + p.rest.size();
-      graph_size += Tag(5).size() + Varint(size).size() + size;
-      p.bytes = Tag(5) + Varint(size) + p.bytes;
+      p.bytes = LengthDelimitedHeader(5, size) + p.bytes;
+      graph_size += p.bytes.size() + p.raw + p.rest.size();
       parts.push_back(std::move(p));
     }
-    out.Write(Tag(7) + Varint(graph_size) + a);
+    out.Write(LengthDelimitedHeader(7, graph_size) + a);
     for (Part& p : parts) {
       out.Write(p.bytes);
       if (p.source != nullptr) stream(*p.source, p.to, [&](const void* d, size_t n) { out.Write(d, n); });
@@ -299,7 +261,7 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
     }
     out.Write(b);
   }
-  out.Write(Serialize(tail));
+  out.Write(SerializeDeterministic(tail));
   if (data) data->Commit();
   out.Commit();
 }

@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fixers/fixer.h"
 #include "lint/dtype.h"
 #include "lint/linter.h"
 #include "lint/model_loader.h"
+#include "lint/paths.h"
 #include "lint/reporters.h"
 #include "lint/target.h"
 #include "rules/registry.h"
@@ -147,12 +147,6 @@ int RunRules(const Options& opts) {
   return kExitClean;
 }
 
-bool SamePath(const std::string& a, const std::string& b) {
-  struct stat sa {}, sb {};
-  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
-  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 nlohmann::ordered_json RecordJson(const FixRecord& r) {
   return {{"rule", r.rule},
           {"message", r.message},
@@ -249,7 +243,7 @@ int RunFix(const Options& opts) {
       UsageError("-o takes one model; use --in-place for several");
       return kExitFailure;
     }
-    if (opts.output == opts.models[0] || SamePath(opts.output, opts.models[0])) {
+    if (opts.output == opts.models[0] || SameFile(opts.output, opts.models[0])) {
       UsageError("-o names the input; use --in-place to overwrite it");
       return kExitFailure;
     }

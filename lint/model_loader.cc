@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "lint/wire_format.h"
 #include "onnx/defs/parser.h"
 
 namespace onnxtidy {
@@ -112,17 +113,8 @@ class WireScanner {
     return ok_ && p == end;
   }
 
-  static void PutVarint(std::string& out, uint64_t v) {
-    while (v >= 0x80) {
-      out.push_back(static_cast<char>((v & 0x7F) | 0x80));
-      v >>= 7;
-    }
-    out.push_back(static_cast<char>(v));
-  }
-
   static void Emit(std::string& out, uint32_t field, const std::string& payload) {
-    PutVarint(out, (static_cast<uint64_t>(field) << 3) | 2);
-    PutVarint(out, payload.size());
+    out += LengthDelimitedHeader(field, payload.size());
     out += payload;
   }
 

@@ -1,9 +1,8 @@
 #include "fixers/fixer.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "fixers/fix_context.h"
@@ -86,9 +85,11 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
   const std::vector<const Rule*> rules = AllRules();
   LintOptions lint;
   lint.context.target = opt.target;
-  const ModelReport before = LintModel(model, "", rules, lint);
-  result.notices = before.notices;
+  std::map<std::string, int> errors_before;
   std::map<std::string, std::string> reasons;
+  // The findings of the model as it stands, when the last pass linted it and edited
+  // nothing: the result's report then needs no second analysis.
+  std::optional<ModelReport> current;
 
   for (int pass = 0; pass < kMaxPasses; ++pass) {
     result.passes = pass + 1;
@@ -97,6 +98,12 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
     editor.overflow = opt.overflow;
     editor.store = store;
     FixContext ctx(tm, editor, opt);
+    std::optional<ModelReport> report;
+    if (pass == 0) {
+      report = LintTyped(tm, "", rules, lint);
+      errors_before = ErrorsByRule(report->findings);
+      result.notices = report->notices;
+    }
     bool changed = false;
     if (opt.precision && pass == 0) {
       ConvertPrecision(ctx, *opt.precision);
@@ -105,9 +112,9 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
       changed = KeepUnsupportedOpsWide(ctx, *opt.precision) > 0;
     }
     if (!changed) {
-      const ModelReport report = LintTyped(tm, "", rules, lint);
+      if (!report) report = LintTyped(tm, "", rules, lint);
       std::vector<const Finding*> operands, declared, casts;
-      for (const Finding& f : report.findings) {
+      for (const Finding& f : report->findings) {
         if (!Allowed(f, opt)) continue;
         if (f.rule == "operand-dtype-mismatch") operands.push_back(&f);
         if (f.rule == "declared-type-mismatch") declared.push_back(&f);
@@ -131,10 +138,13 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
     result.edits.insert(result.edits.end(), editor.edits().begin(), editor.edits().end());
     // Only edits count as progress: a fix that claims success but edits nothing would
     // otherwise loop until the pass limit.
-    if (!changed || editor.edits().empty()) break;
+    if (!changed || editor.edits().empty()) {
+      if (editor.edits().empty()) current = std::move(report);
+      break;
+    }
   }
 
-  const ModelReport after = LintModel(model, "", rules, lint);
+  const ModelReport after = current ? std::move(*current) : LintModel(model, "", rules, lint);
   result.remaining = after.findings;
   for (const Finding& f : after.findings) {
     if (!f.fix || f.fix->safety == FixSafety::kDisplayOnly) continue;
@@ -149,7 +159,6 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
   }
 
   // Verify: nothing got worse, and onnx's own checker accepts the result.
-  const auto errors_before = ErrorsByRule(before.findings);
   for (const auto& [rule, n] : ErrorsByRule(after.findings)) {
     auto b = errors_before.find(rule);
     const int was = b == errors_before.end() ? 0 : b->second;

@@ -23,7 +23,7 @@ onnx::NodeProto MakeCast(const std::string& name, const std::string& input, int3
 
 }  // namespace
 
-GraphEditor::GraphEditor(onnx::ModelProto& model) : model_(model) {
+GraphEditor::GraphEditor(onnx::ModelProto& model) {
   Collect(model.graph());
   for (const auto& fn : model.functions()) {
     names_.insert(fn.name());
@@ -129,11 +129,18 @@ void GraphEditor::RenameOutput(const onnx::NodeProto& node, int slot, const std:
   n.set_output(slot, name);
 }
 
-void GraphEditor::ReplaceUses(const NodeList& nodes, const std::string& from, const std::string& to,
-                              const std::string& graph_path) {
-  for (auto& n : Mutable(nodes)) {
+namespace {
+
+// Rewires every read of `from` in `nodes` and the graphs nested in them; returns how many.
+int RewireUses(google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, const std::string& from,
+               const std::string& to) {
+  int count = 0;
+  for (auto& n : nodes) {
     for (int i = 0; i < n.input_size(); ++i) {
-      if (n.input(i) == from) n.set_input(i, to);
+      if (n.input(i) == from) {
+        n.set_input(i, to);
+        ++count;
+      }
     }
     for (auto& a : *n.mutable_attribute()) {
       // A nested graph that defines `from` itself shadows the outer value: stop there.
@@ -145,18 +152,32 @@ void GraphEditor::ReplaceUses(const NodeList& nodes, const std::string& from, co
         }
         return false;
       };
-      auto replace_in = [&](onnx::GraphProto& g) {
+      auto rewire_in = [&](onnx::GraphProto& g) {
         if (shadowed(g)) return;
-        ReplaceUses(g.node(), from, to, graph_path);
+        count += RewireUses(*g.mutable_node(), from, to);
         for (auto& o : *g.mutable_output()) {
-          if (o.name() == from) o.set_name(to);
+          if (o.name() == from) {
+            o.set_name(to);
+            ++count;
+          }
         }
       };
-      if (a.has_g()) replace_in(*a.mutable_g());
-      for (auto& g : *a.mutable_graphs()) replace_in(g);
+      if (a.has_g()) rewire_in(*a.mutable_g());
+      for (auto& g : *a.mutable_graphs()) rewire_in(g);
     }
   }
-  (void)graph_path;
+  return count;
+}
+
+}  // namespace
+
+void GraphEditor::ReplaceUses(const NodeList& nodes, const std::string& from, const std::string& to,
+                              const std::string& graph_path) {
+  const int count = RewireUses(Mutable(nodes), from, to);
+  if (count > 0) {
+    edits_.push_back({graph_path, "rewire", std::to_string(count) + (count == 1 ? " read" : " reads") + " of '" +
+                                                from + "' -> '" + to + "'"});
+  }
 }
 
 void GraphEditor::RemoveNode(const NodeList& nodes, const onnx::NodeProto& node, const std::string& graph_path,

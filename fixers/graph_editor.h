@@ -48,8 +48,7 @@ class GraphEditor {
   void InsertNode(const google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, int position,
                   onnx::NodeProto node, const std::string& graph_path, const std::string& detail);
   void SetInput(const onnx::NodeProto& node, int slot, const std::string& value, const std::string& graph_path);
-  // Renames the output `slot` of `node`; uses of the old name in `graph` (and the graphs
-  // nested in it) follow only when `rewire_uses` is set.
+  // Renames the output `slot` of `node` (its readers are not touched: see ReplaceUses).
   void RenameOutput(const onnx::NodeProto& node, int slot, const std::string& name, const std::string& graph_path);
   // Replaces every use of `from` by `to` in the node list and the graphs nested in it.
   void ReplaceUses(const google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, const std::string& from,
@@ -81,7 +80,6 @@ class GraphEditor {
   void Collect(const onnx::GraphProto& g);
   void Collect(const NodeList& nodes);
 
-  onnx::ModelProto& model_;
   std::set<std::string> names_;
   std::map<const NodeList*, std::vector<Insertion>> inserts_;
   std::map<const NodeList*, std::set<const onnx::NodeProto*>> removals_;

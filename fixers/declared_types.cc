@@ -78,7 +78,7 @@ std::string FixDeclaredType(FixContext& ctx, const Finding& f) {
     if (value < 0) return "the graph input was not found";
     const ValueRecord& v = ctx.Value(value);
     const int32_t declared = ElemType(*v.type);
-    auto& tensor = const_cast<onnx::TensorProto&>(*v.initializer);
+    const onnx::TensorProto& tensor = *v.initializer;
     if (!IsExactConversion(tensor.data_type(), declared) && !ctx.options.unsafe) {
       return "converting the initializer to " + DtypeName(declared) + " narrows it (use --unsafe-fixes)";
     }

@@ -61,8 +61,9 @@ std::string GraphEditor::FreshName(const std::string& base) {
   return name;
 }
 
-bool GraphEditor::RetypeTensor(onnx::TensorProto& tensor, int32_t to, const std::string& graph,
+bool GraphEditor::RetypeTensor(const onnx::TensorProto& stored, int32_t to, const std::string& graph,
                                const std::string& what) {
+  auto& tensor = const_cast<onnx::TensorProto&>(stored);
   const int32_t from = tensor.data_type();
   const bool ok = store != nullptr ? store->Convert(tensor, to, overflow) : ConvertTensor(tensor, to, overflow);
   if (!ok) return false;
@@ -194,6 +195,17 @@ void GraphEditor::SetElemType(const onnx::ValueInfoProto& value, int32_t to, con
                                                           DtypeName(v.type().tensor_type().elem_type()) + " -> " +
                                                           DtypeName(to)});
   v.mutable_type()->mutable_tensor_type()->set_elem_type(to);
+}
+
+void GraphEditor::SetConstantValue(const onnx::NodeProto& constant, onnx::TensorProto value,
+                                   const std::string& graph_path, const std::string& what) {
+  auto& n = const_cast<onnx::NodeProto&>(constant);
+  n.clear_attribute();
+  auto* a = n.add_attribute();
+  a->set_name("value");
+  a->set_type(onnx::AttributeProto::TENSOR);
+  *a->mutable_t() = std::move(value);
+  edits_.push_back({graph_path, "retype-tensor", what});
 }
 
 void GraphEditor::SetCastTarget(const onnx::NodeProto& cast, int32_t to, const std::string& graph_path) {

@@ -33,7 +33,7 @@ class GraphEditor {
   std::string FreshName(const std::string& base);
 
   // Converts a stored tensor in place (exact when widening).
-  bool RetypeTensor(onnx::TensorProto& tensor, int32_t to, const std::string& graph, const std::string& what);
+  bool RetypeTensor(const onnx::TensorProto& tensor, int32_t to, const std::string& graph, const std::string& what);
   // Adds a converted copy of an initializer to `graph`; returns its name.
   std::string DuplicateInitializer(const onnx::GraphProto& graph, const onnx::TensorProto& tensor, int32_t to,
                                    const std::string& graph_path);
@@ -57,6 +57,9 @@ class GraphEditor {
                   const std::string& graph_path, const std::string& why);
   void SetElemType(const onnx::ValueInfoProto& value, int32_t to, const std::string& graph_path,
                    const std::string& what);
+  // Gives a Constant node a tensor `value` instead of whatever attribute it had.
+  void SetConstantValue(const onnx::NodeProto& constant, onnx::TensorProto value, const std::string& graph_path,
+                        const std::string& what);
   void SetCastTarget(const onnx::NodeProto& cast, int32_t to, const std::string& graph_path);
   void SetIntAttribute(const onnx::NodeProto& node, const std::string& name, int64_t value,
                        const std::string& graph_path);

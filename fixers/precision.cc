@@ -38,7 +38,7 @@ void ConvertNode(FixContext& ctx, int id, int32_t to, const std::string& path) {
   if (op == "Constant" || op == "ConstantOfShape") {
     for (const auto& a : node.attribute()) {
       if (a.name() == "value" && a.has_t() && Converts(a.t().data_type(), to)) {
-        if (!ctx.editor.RetypeTensor(const_cast<onnx::TensorProto&>(a.t()), to, path, op + " '" + node.name() + "'")) {
+        if (!ctx.editor.RetypeTensor(a.t(), to, path, op + " '" + node.name() + "'")) {
           ctx.editor.Note(path, "kept", op + " '" + node.name() + "': its tensor is stored externally");
         }
       }
@@ -55,13 +55,8 @@ void ConvertNode(FixContext& ctx, int id, int32_t to, const std::string& path) {
         for (float x : vfs->floats()) t.add_float_data(x);
       }
       ConvertTensor(t, to, ctx.editor.overflow);
-      auto& n = const_cast<onnx::NodeProto&>(node);
-      n.clear_attribute();
-      auto* a = n.add_attribute();
-      a->set_name("value");
-      a->set_type(onnx::AttributeProto::TENSOR);
-      *a->mutable_t() = std::move(t);
-      ctx.editor.Note(path, "retype-tensor", "Constant '" + node.name() + "': float attribute -> " + DtypeName(to));
+      ctx.editor.SetConstantValue(node, std::move(t), path,
+                                  "Constant '" + node.name() + "': float attribute -> " + DtypeName(to));
     }
     return;
   }
@@ -82,7 +77,7 @@ void ConvertDeclarations(FixContext& ctx, const onnx::GraphProto& g, const std::
                          int32_t to) {
   for (const auto& t : g.initializer()) {
     if (!Converts(t.data_type(), to)) continue;
-    if (!ctx.editor.RetypeTensor(const_cast<onnx::TensorProto&>(t), to, path, "initializer '" + t.name() + "'")) {
+    if (!ctx.editor.RetypeTensor(t, to, path, "initializer '" + t.name() + "'")) {
       ctx.editor.Note(path, "kept", "initializer '" + t.name() + "': stored externally, not converted");
     }
   }

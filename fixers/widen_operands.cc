@@ -57,7 +57,7 @@ std::string WidenValue(FixContext& ctx, int value, const std::vector<Request>& r
   if (v.origin == OriginKind::kInitializer && v.initializer != nullptr) {
     // Rewriting needs the bytes (in memory, or streamed by the tensor store); when they
     // cannot be had, a Cast below does the job.
-    if (in_place && ctx.editor.RetypeTensor(const_cast<onnx::TensorProto&>(*v.initializer), to, g.path,
+    if (in_place && ctx.editor.RetypeTensor(*v.initializer, to, g.path,
                                             "initializer '" + v.name + "'")) {
       return "";
     }
@@ -74,7 +74,7 @@ std::string WidenValue(FixContext& ctx, int value, const std::vector<Request>& r
     const onnx::NodeProto& constant = ctx.EditableNode(v.node);
     if (const onnx::TensorProto* t = ConstantTensor(constant)) {
       if (in_place) {
-        ctx.editor.RetypeTensor(const_cast<onnx::TensorProto&>(*t), to, g.path, "Constant '" + v.name + "'");
+        ctx.editor.RetypeTensor(*t, to, g.path, "Constant '" + v.name + "'");
         return "";
       }
       onnx::NodeProto copy = constant;

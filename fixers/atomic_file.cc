@@ -6,16 +6,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 
 namespace onnxtidy {
 namespace {
 
-constexpr size_t kBufferSize = 8 << 20;
+constexpr size_t kAlign = 4096;
+static_assert(AtomicFile::kBufferSize % kAlign == 0);
+// Buffered mode: start writeback every so often, so the fsync has little left to do.
 constexpr uint64_t kWritebackChunk = 64 << 20;
+
+}  // namespace
+
+void AtomicFile::FreeAligned::operator()(char* p) const { std::free(p); }
+
+namespace {
+
+char* NewAlignedBuffer() {
+  void* p = nullptr;
+  if (::posix_memalign(&p, kAlign, AtomicFile::kBufferSize) != 0) throw std::bad_alloc();
+  return static_cast<char*>(p);
+}
 
 }  // namespace
 
@@ -24,48 +40,99 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   tmp_ = dir + "/." + BaseName(path_) + ".onnx-tidy-XXXXXX";
   fd_ = ::mkstemp(tmp_.data());
   if (fd_ < 0) throw std::runtime_error("cannot create a file in '" + dir + "': " + std::strerror(errno));
-  buffer_.reserve(kBufferSize);
 }
 
 AtomicFile::~AtomicFile() {
+  try {
+    Wait();
+  } catch (...) {
+    // The write failed and the file is abandoned: nothing more to report.
+  }
   if (fd_ >= 0) ::close(fd_);
   if (!committed_) ::unlink(tmp_.c_str());
 }
 
-void AtomicFile::WriteAll(const char* data, size_t size) {
-  size_t done = 0;
-  while (done < size) {
-    const ssize_t n = ::write(fd_, data + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw std::runtime_error("cannot write '" + path_ + "': " + std::strerror(errno));
-    done += static_cast<size_t>(n);
-  }
-  // Start writing back what is complete while the rest is produced, so that the
-  // fsync before the rename has little left to wait for.
-  on_disk_ += size;
-  if (on_disk_ - synced_ >= kWritebackChunk) {
-    ::sync_file_range(fd_, static_cast<off_t>(synced_), static_cast<off_t>(on_disk_ - synced_), SYNC_FILE_RANGE_WRITE);
-    synced_ = on_disk_;
-  }
+void AtomicFile::Fail(int err) const {
+  throw std::runtime_error("cannot write '" + path_ + "': " + std::strerror(err));
 }
 
-void AtomicFile::Flush() {
-  WriteAll(buffer_.data(), buffer_.size());
-  buffer_.clear();
+AtomicFile::Span AtomicFile::Room() {
+  if (!filling_) filling_.reset(NewAlignedBuffer());
+  return {filling_.get() + fill_, kBufferSize - fill_};
+}
+
+void AtomicFile::Advance(size_t n) {
+  fill_ += n;
+  written_ += n;
+  if (fill_ == kBufferSize) Flush();
 }
 
 void AtomicFile::Write(const void* data, size_t size) {
-  written_ += size;
-  if (buffer_.size() + size > kBufferSize) Flush();
-  if (size >= kBufferSize) {
-    WriteAll(static_cast<const char*>(data), size);  // large: straight from the caller's bytes
-    return;
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const Span room = Room();
+    const size_t n = std::min(size, room.size);
+    std::memcpy(room.data, p, n);
+    Advance(n);
+    p += n;
+    size -= n;
   }
-  buffer_.append(static_cast<const char*>(data), size);
+}
+
+void AtomicFile::Wait() {
+  if (pending_.valid()) pending_.get();
+}
+
+void AtomicFile::Flush() {
+  Wait();  // the other buffer is free again
+  if (!writing_) writing_.reset(NewAlignedBuffer());
+  std::swap(filling_, writing_);
+  const uint64_t offset = flushed_;
+  const size_t size = fill_;
+  flushed_ += fill_;
+  fill_ = 0;
+  if (offset == 0) {
+    // The file outgrew one buffer: from here on every write is a whole, aligned buffer
+    // at an aligned offset, and only the last one is padded (then truncated).
+    const int flags = ::fcntl(fd_, F_GETFL);
+    direct_ = flags >= 0 && ::fcntl(fd_, F_SETFL, flags | O_DIRECT) == 0;
+  }
+  const char* bytes = writing_.get();
+  pending_ = std::async(std::launch::async, [this, bytes, size, offset] { WriteAt(bytes, size, offset); });
+}
+
+void AtomicFile::WriteAt(const char* data, size_t size, uint64_t offset) {
+  for (size_t done = 0; done < size;) {
+    const ssize_t n = ::pwrite(fd_, data + done, size - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINVAL && direct_) {
+      // Opened, but the file system will not write these directly: write through the cache.
+      const int flags = ::fcntl(fd_, F_GETFL);
+      if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) != 0) Fail(errno);
+      direct_ = false;
+      continue;
+    }
+    if (n < 0) Fail(errno);
+    if (n == 0) Fail(ENOSPC);
+    done += static_cast<size_t>(n);
+  }
+  const uint64_t end = offset + size;
+  if (!direct_ && end - synced_ >= kWritebackChunk) {
+    ::sync_file_range(fd_, static_cast<off_t>(synced_), static_cast<off_t>(end - synced_), SYNC_FILE_RANGE_WRITE);
+    synced_ = end;
+  }
 }
 
 void AtomicFile::Commit() {
-  Flush();
+  Wait();
+  if (fill_ > 0) {
+    // Direct I/O writes whole blocks: pad the last one, then cut the file to size.
+    const bool padded = direct_;
+    const size_t size = padded ? (fill_ + kAlign - 1) / kAlign * kAlign : fill_;
+    std::memset(filling_.get() + fill_, 0, size - fill_);
+    WriteAt(filling_.get(), size, flushed_);
+    if (padded && ::ftruncate(fd_, static_cast<off_t>(written_)) != 0) Fail(errno);
+  }
   struct stat st {};
   mode_t mode = 0666 & ~[] {
     const mode_t m = ::umask(0);
@@ -73,15 +140,17 @@ void AtomicFile::Commit() {
     return m;
   }();
   if (::stat(path_.c_str(), &st) == 0) mode = st.st_mode & 07777;  // keep the replaced file's mode
-  if (::fchmod(fd_, mode) != 0 || ::fsync(fd_) != 0) {
-    throw std::runtime_error("cannot write '" + path_ + "': " + std::strerror(errno));
-  }
+  if (::fchmod(fd_, mode) != 0 || ::fsync(fd_) != 0) Fail(errno);
   ::close(fd_);
   fd_ = -1;
-  if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
-    throw std::runtime_error("cannot write '" + path_ + "': " + std::strerror(errno));
-  }
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) Fail(errno);
   committed_ = true;
+  // The rename itself lasts once the folder is synced.
+  const int dir = ::open(DirName(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
 }
 
 }  // namespace onnxtidy

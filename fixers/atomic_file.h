@@ -1,13 +1,25 @@
 // A file written beside its destination and renamed over it only when complete.
+//
+// Large outputs bypass the page cache: once a file outgrows one buffer it is written
+// with O_DIRECT from aligned buffers, by a second thread while the caller fills the
+// other buffer. Copying gigabytes into the page cache and then waiting for fsync to
+// write them back costs more than the conversion that produced them. A file system
+// that refuses direct I/O gets ordinary writes.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <future>
+#include <memory>
 #include <string>
 
 namespace onnxtidy {
 
 class AtomicFile {
  public:
+  // Bytes per buffer: a multiple of every block size direct I/O asks for.
+  static constexpr size_t kBufferSize = 8 << 20;
+
   // Throws std::runtime_error with a one-line message.
   explicit AtomicFile(std::string path);
   ~AtomicFile();  // removes the temporary file unless committed
@@ -16,20 +28,41 @@ class AtomicFile {
 
   void Write(const void* data, size_t size);
   void Write(const std::string& bytes) { Write(bytes.data(), bytes.size()); }
+
+  // Room to produce bytes in place, sparing a copy when converting: Room() gives the
+  // writable rest of the current buffer (at least one byte), Advance(n) appends n of them.
+  struct Span {
+    char* data;
+    size_t size;
+  };
+  Span Room();
+  void Advance(size_t n);
+
   uint64_t written() const { return written_; }
   // Flushes, syncs and renames over the destination (keeping an existing file's mode).
   void Commit();
 
  private:
-  void Flush();
-  void WriteAll(const char* data, size_t size);
+  struct FreeAligned {
+    void operator()(char* p) const;
+  };
+  using Buffer = std::unique_ptr<char[], FreeAligned>;
+
+  void Flush();                     // hands the full buffer to the writer
+  void Wait();                      // until the writer is done; rethrows its error
+  void WriteAt(const char* data, size_t size, uint64_t offset);  // on the writer thread
+  [[noreturn]] void Fail(int err) const;
+
   std::string path_;
   std::string tmp_;
   int fd_ = -1;
-  std::string buffer_;
-  uint64_t written_ = 0;
-  uint64_t on_disk_ = 0;  // bytes handed to the kernel
-  uint64_t synced_ = 0;   // of which writeback was started
+  Buffer filling_, writing_;
+  size_t fill_ = 0;                 // bytes in filling_
+  uint64_t written_ = 0;            // bytes appended in all
+  uint64_t flushed_ = 0;            // bytes handed to the writer
+  uint64_t synced_ = 0;             // buffered mode: bytes whose writeback was started
+  bool direct_ = false;
+  std::future<void> pending_;
   bool committed_ = false;
 };
 

@@ -81,7 +81,33 @@ bool IsConvertibleFloat(int32_t t) { return t == kFloat || t == kBfloat16 || t =
 
 namespace {
 
-// Every element as double (exact for all four types), from whichever field holds it.
+// One little-endian element of a convertible type, as double (exact for all four).
+double ReadElement(const char* p, int32_t from) {
+  if (from == kFloat) { float f; std::memcpy(&f, p, 4); return f; }
+  if (from == kDouble) { double d; std::memcpy(&d, p, 8); return d; }
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return from == kFloat16 ? Float16ToFloat(h) : Bfloat16ToFloat(h);
+}
+
+// Writes `v` as one element of `to` at `out`; returns the bytes written.
+size_t WriteElement(double v, int32_t to, Overflow overflow, char* out) {
+  if (to == kDouble) {
+    std::memcpy(out, &v, 8);
+    return 8;
+  }
+  // double -> float rounds to nearest even; from a 16-bit or float source it is exact.
+  const float f = static_cast<float>(v);
+  if (to == kFloat) {
+    std::memcpy(out, &f, 4);
+    return 4;
+  }
+  const uint16_t h = to == kFloat16 ? FloatToFloat16(f, overflow) : FloatToBfloat16(f, overflow);
+  std::memcpy(out, &h, 2);
+  return 2;
+}
+
+// Every element as double, from whichever field holds it.
 bool ReadValues(const onnx::TensorProto& t, std::vector<double>& out) {
   const int32_t from = t.data_type();
   if (t.has_raw_data()) {
@@ -89,16 +115,7 @@ bool ReadValues(const onnx::TensorProto& t, std::vector<double>& out) {
     const size_t width = static_cast<size_t>(DtypeBits(from) / 8);
     if (width == 0 || raw.size() % width != 0) return false;
     out.resize(raw.size() / width);
-    for (size_t i = 0; i < out.size(); ++i) {
-      const char* p = raw.data() + i * width;
-      if (from == kFloat) { float f; std::memcpy(&f, p, 4); out[i] = f; }
-      if (from == kDouble) { double d; std::memcpy(&d, p, 8); out[i] = d; }
-      if (from == kFloat16 || from == kBfloat16) {
-        uint16_t h;
-        std::memcpy(&h, p, 2);
-        out[i] = from == kFloat16 ? Float16ToFloat(h) : Bfloat16ToFloat(h);
-      }
-    }
+    for (size_t i = 0; i < out.size(); ++i) out[i] = ReadElement(raw.data() + i * width, from);
     return true;
   }
   if (from == kFloat) out.assign(t.float_data().begin(), t.float_data().end());
@@ -113,25 +130,6 @@ bool ReadValues(const onnx::TensorProto& t, std::vector<double>& out) {
   return true;
 }
 
-void Append(std::string& out, double v, int32_t to, Overflow overflow) {
-  char buf[8];
-  if (to == kDouble) {
-    std::memcpy(buf, &v, 8);
-    out.append(buf, 8);
-    return;
-  }
-  // double -> float rounds to nearest even; from a 16-bit or float source it is exact.
-  const float f = static_cast<float>(v);
-  if (to == kFloat) {
-    std::memcpy(buf, &f, 4);
-    out.append(buf, 4);
-    return;
-  }
-  const uint16_t h = to == kFloat16 ? FloatToFloat16(f, overflow) : FloatToBfloat16(f, overflow);
-  std::memcpy(buf, &h, 2);
-  out.append(buf, 2);
-}
-
 }  // namespace
 
 bool ConvertTensor(onnx::TensorProto& tensor, int32_t to, Overflow overflow) {
@@ -141,9 +139,9 @@ bool ConvertTensor(onnx::TensorProto& tensor, int32_t to, Overflow overflow) {
   if (from == to) return true;
   std::vector<double> values;
   if (!ReadValues(tensor, values)) return false;
-  std::string raw;
-  raw.reserve(values.size() * static_cast<size_t>(DtypeBits(to) / 8));
-  for (double v : values) Append(raw, v, to, overflow);
+  std::string raw(values.size() * static_cast<size_t>(DtypeBits(to) / 8), '\0');
+  char* out = raw.data();
+  for (double v : values) out += WriteElement(v, to, overflow, out);
   tensor.clear_float_data();
   tensor.clear_double_data();
   tensor.clear_int32_data();
@@ -154,45 +152,41 @@ bool ConvertTensor(onnx::TensorProto& tensor, int32_t to, Overflow overflow) {
 
 namespace {
 
-// Element loops for the conversions a fix streams through gigabytes of weights.
+// Element loops for the conversions a fix streams through gigabytes of weights; `fn`
+// is a lambda so that the loop is inlined and vectorised.
 template <typename In, typename Out, typename Fn>
-void Map(const char* in, size_t size, std::string& out, Fn&& fn) {
-  const size_t n = size / sizeof(In);
-  out.resize(n * sizeof(Out));
-  char* dst = out.data();
-  for (size_t i = 0; i < n; ++i) {
+void Map(const char* in, size_t count, char* out, Fn&& fn) {
+  for (size_t i = 0; i < count; ++i) {
     In x;
     std::memcpy(&x, in + i * sizeof(In), sizeof(In));
     const Out y = fn(x);
-    std::memcpy(dst + i * sizeof(Out), &y, sizeof(Out));
+    std::memcpy(out + i * sizeof(Out), &y, sizeof(Out));
   }
 }
 
 }  // namespace
 
-void ConvertInto(const char* in, size_t size, int32_t from, int32_t to, Overflow overflow, std::string& out) {
+void ConvertElements(const char* in, size_t count, int32_t from, int32_t to, Overflow overflow, char* out) {
   if (from == to) {
-    out.assign(in, size);
+    std::memcpy(out, in, count * static_cast<size_t>(DtypeBits(from) / 8));
   } else if (from == kBfloat16 && to == kFloat) {
-    Map<uint16_t, float>(in, size, out, Bfloat16ToFloat);
+    Map<uint16_t, float>(in, count, out, [](uint16_t b) { return Bfloat16ToFloat(b); });
   } else if (from == kFloat16 && to == kFloat) {
-    Map<uint16_t, float>(in, size, out, Float16ToFloat);
+    Map<uint16_t, float>(in, count, out, [](uint16_t h) { return Float16ToFloat(h); });
   } else if (from == kFloat && to == kBfloat16) {
-    Map<float, uint16_t>(in, size, out, [&](float f) { return FloatToBfloat16(f, overflow); });
+    Map<float, uint16_t>(in, count, out, [&](float f) { return FloatToBfloat16(f, overflow); });
   } else if (from == kFloat && to == kFloat16) {
-    Map<float, uint16_t>(in, size, out, [&](float f) { return FloatToFloat16(f, overflow); });
+    Map<float, uint16_t>(in, count, out, [&](float f) { return FloatToFloat16(f, overflow); });
   } else {
-    onnx::TensorProto t;
-    t.set_data_type(from);
-    t.set_raw_data(in, size);
-    ConvertTensor(t, to, overflow);
-    out = t.raw_data();
+    const size_t width = static_cast<size_t>(DtypeBits(from) / 8);
+    for (size_t i = 0; i < count; ++i) out += WriteElement(ReadElement(in + i * width, from), to, overflow, out);
   }
 }
 
 std::string ConvertBytes(const std::string& bytes, int32_t from, int32_t to, Overflow overflow) {
-  std::string out;
-  ConvertInto(bytes.data(), bytes.size(), from, to, overflow, out);
+  const size_t count = bytes.size() / static_cast<size_t>(DtypeBits(from) / 8);
+  std::string out(count * static_cast<size_t>(DtypeBits(to) / 8), '\0');
+  ConvertElements(bytes.data(), count, from, to, overflow, out.data());
   return out;
 }
 

@@ -30,11 +30,12 @@ bool IsConvertibleFloat(int32_t dtype);
 // streams it. Returns false, leaving the tensor untouched, for unsupported types.
 bool ConvertTensor(onnx::TensorProto& tensor, int32_t to, Overflow overflow = Overflow::kInfinity);
 
-// Converts little-endian elements from `from` to `to` (for streaming external data).
-std::string ConvertBytes(const std::string& bytes, int32_t from, int32_t to, Overflow overflow);
+// Converts `count` little-endian elements at `in` from `from` to `to` into `out`, which
+// has room for them (streams gigabytes of weights chunk by chunk, without allocating).
+// Both types must be convertible (IsConvertibleFloat).
+void ConvertElements(const char* in, size_t count, int32_t from, int32_t to, Overflow overflow, char* out);
 
-// The same, from `size` bytes at `in` into `out` (reused between chunks to spare the
-// allocator while streaming gigabytes).
-void ConvertInto(const char* in, size_t size, int32_t from, int32_t to, Overflow overflow, std::string& out);
+// The same for a whole byte string (a trailing partial element is dropped).
+std::string ConvertBytes(const std::string& bytes, int32_t from, int32_t to, Overflow overflow);
 
 }  // namespace onnxtidy

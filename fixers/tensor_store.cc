@@ -13,8 +13,8 @@
 namespace onnxtidy {
 namespace {
 
-// Elements converted per chunk while streaming: bounds the memory a conversion takes.
-constexpr uint64_t kChunkElements = 1 << 20;
+// Bytes copied per step while streaming a tensor that keeps its type.
+constexpr uint64_t kChunkBytes = 8 << 20;
 
 void ForEachTensor(onnx::GraphProto& g, const std::function<void(onnx::TensorProto&)>& fn) {
   for (auto& t : *g.mutable_initializer()) fn(t);
@@ -124,23 +124,38 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
     total += !it->second.external || t.data_type() != it->second.dtype || !same_dir;
   });
 
-  // Streams a source's bytes, converted to `to`, into `sink`.
-  std::string chunk;
-  auto stream = [&](Source& s, int32_t to, const std::function<void(const void*, size_t)>& sink) {
+  // Appends a source's bytes, converted to `to`, to `sink`: converted straight into the
+  // sink's buffer, and given back to the kernel once read.
+  auto stream = [&](Source& s, int32_t to, AtomicFile& sink) {
     const MappedFile& file = Open(s);
-    const uint64_t in_width = static_cast<uint64_t>(DtypeBits(s.dtype) / 8);
+    const char* base = reinterpret_cast<const char*>(file.data() + s.offset);
     file.StreamFrom(s.offset, s.length);
-    for (uint64_t pos = 0; pos < s.length;) {
-      const uint64_t n = std::min<uint64_t>(s.length - pos, kChunkElements * std::max<uint64_t>(in_width, 1));
-      const char* src = reinterpret_cast<const char*>(file.data() + s.offset + pos);
-      if (to == s.dtype) {
-        sink(src, n);
-      } else {
-        ConvertInto(src, n, s.dtype, to, overflow, chunk);
-        sink(chunk.data(), chunk.size());
+    if (to == s.dtype) {
+      for (uint64_t pos = 0; pos < s.length; pos += kChunkBytes) {
+        const uint64_t n = std::min<uint64_t>(s.length - pos, kChunkBytes);
+        sink.Write(base + pos, n);
+        file.Release(s.offset + pos, n);
       }
-      file.Release(s.offset + pos, n);
-      pos += n;
+    } else {
+      const uint64_t in_width = static_cast<uint64_t>(DtypeBits(s.dtype) / 8);
+      const uint64_t out_width = static_cast<uint64_t>(DtypeBits(to) / 8);
+      const uint64_t count = s.length / in_width;
+      for (uint64_t i = 0; i < count;) {
+        const AtomicFile::Span room = sink.Room();
+        const uint64_t n = std::min<uint64_t>(count - i, room.size / out_width);
+        const char* src = base + i * in_width;
+        if (n == 0) {  // the buffer ends inside an element: that one goes through a copy
+          char one[8];
+          ConvertElements(src, 1, s.dtype, to, overflow, one);
+          sink.Write(one, out_width);
+          ++i;
+          continue;
+        }
+        ConvertElements(src, n, s.dtype, to, overflow, room.data);
+        sink.Advance(n * out_width);
+        file.Release(s.offset + i * in_width, n * in_width);
+        i += n;
+      }
     }
     if (progress) progress(++done, total);
   };
@@ -171,7 +186,7 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
     if (t.data_type() == s.dtype && same_dir) return;
     if (!data) open_data();
     const uint64_t offset = data->written();
-    stream(s, t.data_type(), [&](const void* p, size_t n) { data->Write(p, n); });
+    stream(s, t.data_type(), *data);
     t.clear_external_data();
     for (const auto& [k, v] : {std::pair<std::string, std::string>{"location", data_name},
                                {"offset", std::to_string(offset)},
@@ -256,7 +271,7 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
     out.Write(LengthDelimitedHeader(7, graph_size) + a);
     for (Part& p : parts) {
       out.Write(p.bytes);
-      if (p.source != nullptr) stream(*p.source, p.to, [&](const void* d, size_t n) { out.Write(d, n); });
+      if (p.source != nullptr) stream(*p.source, p.to, out);
       out.Write(p.rest);
     }
     out.Write(b);

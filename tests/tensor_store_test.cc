@@ -29,10 +29,13 @@ class TensorStoreTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  // x (float) @ W (bfloat16, 64x64: 8 KiB, stripped) + b (float, 16 bytes: kept).
-  onnx::ModelProto Model() {
+  // x (float) @ W (bfloat16, rows x 64: 8 KiB by default, stripped) + b (float, 16
+  // bytes: kept). 100,000 rows make outputs of several of the writer's buffers.
+  static constexpr int kLargeRows = 100000;
+  onnx::ModelProto Model(int rows = 64) {
+    const std::string r = std::to_string(rows);
     onnx::ModelProto m = testing::Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
-g (float[1,64] x, bfloat16[64,64] W, float[4] b) => (float[1,64] y) {
+g (float[1,)" + r + R"(] x, bfloat16[)" + r + R"(,64] W, float[4] b) => (float[1,64] y) {
   h = MatMul (x, W)
   y = Relu (h)
 })");
@@ -40,7 +43,7 @@ g (float[1,64] x, bfloat16[64,64] W, float[4] b) => (float[1,64] y) {
     testing::ToInitializer(m, "b");
     std::string& raw = *m.mutable_graph()->mutable_initializer(0)->mutable_raw_data();
     for (size_t i = 0; i < raw.size(); i += 2) {
-      const uint16_t v = static_cast<uint16_t>(0x3F80 + i % 200);  // distinct, finite bfloat16 values
+      const uint16_t v = static_cast<uint16_t>(0x3F80 + i % 1000);  // varied, finite bfloat16 values
       std::memcpy(&raw[i], &v, 2);
     }
     return m;
@@ -74,30 +77,36 @@ TEST_F(TensorStoreTest, LargeRawDataIsLeftInTheFile) {
 }
 
 TEST_F(TensorStoreTest, WritingBackUnchangedGivesTheSameBytes) {
-  const onnx::ModelProto m = Model();
-  const std::string path = Save(m, "m.onnx");
-  LoadedModel loaded = LoadModel(path);
-  TensorStore store(loaded);
-  const std::string out = (dir_ / "copy.onnx").string();
-  store.Write(*loaded.model, out, Overflow::kInfinity);
-  EXPECT_EQ(Read(out), Read(path));
+  for (int rows : {64, kLargeRows}) {
+    SCOPED_TRACE(rows);
+    const onnx::ModelProto m = Model(rows);
+    const std::string path = Save(m, "m.onnx");
+    LoadedModel loaded = LoadModel(path);
+    TensorStore store(loaded);
+    const std::string out = (dir_ / "copy.onnx").string();
+    store.Write(*loaded.model, out, Overflow::kInfinity);
+    EXPECT_EQ(Read(out), Read(path));
+  }
 }
 
 TEST_F(TensorStoreTest, DeferredConversionEqualsConvertingInMemory) {
-  onnx::ModelProto in_memory = Model();
-  const std::string path = Save(in_memory, "m.onnx");
-  FixResult direct = FixModel(in_memory, {});
-  ASSERT_EQ(direct.verify_error, "");
+  for (int rows : {64, kLargeRows}) {
+    SCOPED_TRACE(rows);
+    onnx::ModelProto in_memory = Model(rows);
+    const std::string path = Save(in_memory, "m.onnx");
+    FixResult direct = FixModel(in_memory, {});
+    ASSERT_EQ(direct.verify_error, "");
 
-  LoadedModel loaded = LoadModel(path);
-  TensorStore store(loaded);
-  FixResult streamed = FixModel(*loaded.model, {}, &store);
-  ASSERT_EQ(streamed.verify_error, "");
-  EXPECT_EQ(streamed.applied.size(), direct.applied.size());
-  const std::string out = (dir_ / "fixed.onnx").string();
-  store.Write(*loaded.model, out, Overflow::kInfinity);
-  EXPECT_EQ(Read(out), SerializeDeterministic(in_memory));
-  EXPECT_EQ(Read(path), SerializeDeterministic(Model()));  // the input is untouched
+    LoadedModel loaded = LoadModel(path);
+    TensorStore store(loaded);
+    FixResult streamed = FixModel(*loaded.model, {}, &store);
+    ASSERT_EQ(streamed.verify_error, "");
+    EXPECT_EQ(streamed.applied.size(), direct.applied.size());
+    const std::string out = (dir_ / "fixed.onnx").string();
+    store.Write(*loaded.model, out, Overflow::kInfinity);
+    EXPECT_EQ(Read(out), SerializeDeterministic(in_memory));
+    EXPECT_EQ(Read(path), SerializeDeterministic(Model(rows)));  // the input is untouched
+  }
 }
 
 TEST_F(TensorStoreTest, ExternalDataIsStreamedIntoANewFileAndTheInputDataIsNeverWritten) {

@@ -78,6 +78,16 @@ std::string RunChecker(onnx::ModelProto model) {
 
 }  // namespace
 
+SeverityCounts CountBySeverity(const std::vector<Finding>& findings) {
+  SeverityCounts c;
+  for (const Finding& f : findings) {
+    c.error += f.severity == Severity::kError;
+    c.warning += f.severity == Severity::kWarning;
+    c.info += f.severity == Severity::kInfo;
+  }
+  return c;
+}
+
 FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* store) {
   TensorStore in_memory;
   if (store == nullptr) store = &in_memory;
@@ -102,6 +112,7 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
     if (pass == 0) {
       report = LintTyped(tm, "", rules, lint);
       errors_before = ErrorsByRule(report->findings);
+      result.before = CountBySeverity(report->findings);
       result.notices = report->notices;
     }
     bool changed = false;

@@ -33,7 +33,15 @@ struct FixRecord {
   Location location;
 };
 
+struct SeverityCounts {
+  int error = 0;
+  int warning = 0;
+  int info = 0;
+};
+SeverityCounts CountBySeverity(const std::vector<Finding>& findings);
+
 struct FixResult {
+  SeverityCounts before;           // findings of the model as it was given
   std::vector<FixRecord> applied;
   std::vector<FixRecord> declined;
   std::vector<Edit> edits;
@@ -42,6 +50,7 @@ struct FixResult {
   std::string verify_error;        // non-empty: the result is not valid and must not be written
   int passes = 0;
   bool changed() const { return !edits.empty(); }
+  SeverityCounts after() const { return CountBySeverity(remaining); }
 };
 
 // Fixes `model` in place. `store` holds the bytes of tensors not in memory (see

@@ -95,12 +95,16 @@ onnx::ModelProto TensorStore::CheckableCopy(const onnx::ModelProto& model) const
   ForEachTensor(const_cast<onnx::GraphProto&>(model.graph()),
                 [&](onnx::TensorProto& t) { originals.push_back(&t); });
   size_t i = 0;
+  std::map<std::string, std::string> relative;  // per file: resolving a path is a few syscalls
   ForEachTensor(*copy.mutable_graph(), [&](onnx::TensorProto& t) {
     auto it = sources_.find(originals[i++]);
     if (it == sources_.end()) return;
-    std::error_code ec;
-    std::string where = std::filesystem::relative(it->second.file_path, ec).string();
-    if (ec || where.empty()) where = it->second.file_path;
+    std::string& where = relative[it->second.file_path];
+    if (where.empty()) {
+      std::error_code ec;
+      where = std::filesystem::relative(it->second.file_path, ec).string();
+      if (ec || where.empty()) where = it->second.file_path;
+    }
     t.clear_raw_data();
     t.clear_external_data();
     t.set_data_location(onnx::TensorProto::EXTERNAL);

@@ -147,6 +147,10 @@ int RunRules(const Options& opts) {
   return kExitClean;
 }
 
+nlohmann::ordered_json CountsJson(const SeverityCounts& c) {
+  return {{"error", c.error}, {"warning", c.warning}, {"info", c.info}};
+}
+
 nlohmann::ordered_json RecordJson(const FixRecord& r) {
   return {{"rule", r.rule},
           {"message", r.message},
@@ -219,10 +223,10 @@ void PrintFixText(const FixOutcome& o, bool diff) {
               << (d.location.node_index >= 0 ? ":#" + std::to_string(d.location.node_index) : "")
               << ": not fixed: " << d.message << " [" << d.rule << "]\n    reason: " << d.reason << "\n";
   }
-  int errors = 0;
-  for (const Finding& f : r.remaining) errors += f.severity == Severity::kError;
-  std::cout << o.path << ": " << r.applied.size() << " fixes, " << r.edits.size() << " edits in " << r.passes
-            << (r.passes == 1 ? " pass" : " passes") << "; " << errors << " errors remain; ";
+  auto count = [](size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); };
+  std::cout << o.path << ": " << count(r.applied.size(), "fix", "fixes") << ", " << count(r.edits.size(), "edit", "edits")
+            << " in " << count(static_cast<size_t>(r.passes), "pass", "passes") << "; errors: "
+            << r.before.error << " before, " << r.after().error << " after; ";
   if (!r.verify_error.empty()) {
     std::cout << "nothing written\n";
   } else if (o.written) {
@@ -285,9 +289,8 @@ int RunFix(const Options& opts) {
       std::cerr << "onnx-tidy: error: " << path << ": the fixed model failed verification, nothing written: "
                 << r.verify_error << "\n";
     }
-    int errors = 0;
-    for (const Finding& f : r.remaining) errors += f.severity == Severity::kError;
-    if (exit_code == kExitClean && (!r.verify_error.empty() || !r.declined.empty() || errors > 0)) {
+    const SeverityCounts after = r.after();
+    if (exit_code == kExitClean && (!r.verify_error.empty() || !r.declined.empty() || after.error > 0)) {
       exit_code = kExitFindings;
     }
     if (opts.format == "json") {
@@ -295,11 +298,6 @@ int RunFix(const Options& opts) {
       for (const FixRecord& a : r.applied) applied.push_back(RecordJson(a));
       for (const FixRecord& d : r.declined) declined.push_back(RecordJson(d));
       for (const Edit& e : r.edits) edits.push_back({{"graph", e.graph}, {"action", e.action}, {"detail", e.detail}});
-      int warnings = 0, infos = 0;
-      for (const Finding& f : r.remaining) {
-        warnings += f.severity == Severity::kWarning;
-        infos += f.severity == Severity::kInfo;
-      }
       models.push_back({{"path", path},
                         {"output", o.written ? o.output : ""},
                         {"written", o.written},
@@ -309,7 +307,8 @@ int RunFix(const Options& opts) {
                         {"edits", edits},
                         {"notices", r.notices},
                         {"verify_error", r.verify_error},
-                        {"remaining", {{"error", errors}, {"warning", warnings}, {"info", infos}}}});
+                        {"before", CountsJson(r.before)},
+                        {"remaining", CountsJson(after)}});
     } else {
       PrintFixText(o, opts.diff);
     }

@@ -284,6 +284,7 @@ class FixCliTest(unittest.TestCase):
         self.assertEqual(m["applied"][0]["safety"], "safe")
         self.assertEqual(m["edits"], [{"graph": "main", "action": "retype-tensor",
                                        "detail": "initializer 'fc1.weight': bfloat16 -> float"}])
+        self.assertEqual(m["before"]["error"], 1)
         self.assertEqual(m["remaining"]["error"], 0)
         with open(os.path.join(common.SOURCE_DIR, "docs", "fix-report.schema.json")) as f:
             validator = jsonschema.Draft202012Validator(json.load(f))

@@ -1,6 +1,7 @@
 #include "lint/schema_binding.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace onnxtidy {
 namespace {
@@ -53,16 +54,32 @@ std::string InputRole(const onnx::OpSchema* schema, int slot) {
   return formal->GetName();
 }
 
+namespace {
+
+// For each input formal of `schema`, the type parameter it binds, or nullptr. Schemas
+// live as long as the program: computed once per schema, not once per node.
+const std::vector<const std::string*>& InputParams(const onnx::OpSchema& schema) {
+  thread_local std::unordered_map<const onnx::OpSchema*, std::vector<const std::string*>> memo;
+  auto [it, added] = memo.try_emplace(&schema);
+  if (added) {
+    for (const Formal& f : schema.inputs()) it->second.push_back(BindsTypeParam(schema, f) ? &f.GetTypeStr() : nullptr);
+  }
+  return it->second;
+}
+
+}  // namespace
+
 std::vector<ParamBinding> BindTypeParams(const onnx::OpSchema& schema,
                                          const std::vector<const std::string*>& input_types,
                                          const std::vector<bool>& input_constant) {
+  const std::vector<const std::string*>& params = InputParams(schema);
+  const bool variadic_tail = !schema.inputs().empty() && schema.inputs().back().GetOption() == onnx::OpSchema::Variadic;
   std::vector<ParamBinding> out;
-  out.reserve(2);
   for (size_t i = 0; i < input_types.size(); ++i) {
     if (input_types[i] == nullptr) continue;  // omitted optional or unknown: never guess
-    const Formal* formal = InputFormal(schema, static_cast<int>(i));
-    if (formal == nullptr || !BindsTypeParam(schema, *formal)) continue;
-    const std::string& param = formal->GetTypeStr();
+    const size_t formal = i < params.size() ? i : params.size() - 1;
+    if (params.empty() || (i >= params.size() && !variadic_tail) || params[formal] == nullptr) continue;
+    const std::string& param = *params[formal];
     auto it = std::find_if(out.begin(), out.end(), [&](const ParamBinding& b) { return b.param == param; });
     if (it == out.end()) {
       out.push_back(ParamBinding{param, {}, -1, false});

@@ -4,6 +4,7 @@
 #include <exception>
 #include <memory>
 #include <set>
+#include <string_view>
 
 #include "lint/dtype.h"
 #include "lint/inference_context.h"
@@ -82,23 +83,25 @@ onnx::NodeProto ResolveAttributeRefs(const onnx::NodeProto& body_node, const onn
   return out;
 }
 
+// Names in scope while a graph is walked. The keys view the model's own strings, which
+// do not change during the walk.
 class Scope {
  public:
   explicit Scope(const Scope* parent) : parent_(parent) {}
   void Reserve(size_t n) { names_.reserve(n); }
-  void Define(const std::string& name, int id) { names_[name] = id; }
-  int Lookup(const std::string& name) const {
+  void Define(std::string_view name, int id) { names_[name] = id; }
+  int Lookup(std::string_view name) const {
     for (const Scope* s = this; s != nullptr; s = s->parent_) {
       auto it = s->names_.find(name);
       if (it != s->names_.end()) return it->second;
     }
     return -1;
   }
-  bool DefinesLocally(const std::string& name) const { return names_.count(name) != 0; }
+  bool DefinesLocally(std::string_view name) const { return names_.count(name) != 0; }
 
  private:
   const Scope* parent_;
-  std::unordered_map<std::string, int> names_;
+  std::unordered_map<std::string_view, int> names_;
 };
 
 struct OutputPlan {
@@ -336,8 +339,10 @@ class Engine {
       rec.schema_error = e.what();
     }
 
-    std::vector<const std::string*> types;
-    std::vector<bool> constant;
+    std::vector<const std::string*>& types = scratch_types_;
+    std::vector<bool>& constant = scratch_constant_;
+    types.clear();
+    constant.clear();
     for (int id : rec.inputs) {
       const ValueRecord* v = id < 0 ? nullptr : &out_.values[static_cast<size_t>(id)];
       types.push_back(v == nullptr ? nullptr : v->type_name);
@@ -498,6 +503,9 @@ class Engine {
   std::map<std::pair<std::string, std::string>, const onnx::FunctionProto*> functions_;
   std::map<std::pair<std::string, int>, std::unordered_map<std::string, const onnx::OpSchema*>> schemas_;
   int depth_ = 0;
+  // Reused from node to node (a node's binding does not outlive its visit).
+  std::vector<const std::string*> scratch_types_;
+  std::vector<bool> scratch_constant_;
 };
 
 }  // namespace

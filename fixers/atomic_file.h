@@ -1,15 +1,18 @@
 // A file written beside its destination and renamed over it only when complete.
 //
 // Large outputs bypass the page cache: once a file outgrows one buffer it is written
-// with O_DIRECT from aligned buffers, by a second thread while the caller fills the
-// other buffer. Copying gigabytes into the page cache and then waiting for fsync to
+// with O_DIRECT from aligned buffers, several at a time by other threads while the
+// caller fills the next buffer. Copying gigabytes into the page cache and then waiting for fsync to
 // write them back costs more than the conversion that produced them. A file system
 // that refuses direct I/O gets ordinary writes.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <future>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -48,21 +51,29 @@ class AtomicFile {
   };
   using Buffer = std::unique_ptr<char[], FreeAligned>;
 
-  void Flush();                     // hands the full buffer to the writer
-  void Wait();                      // until the writer is done; rethrows its error
-  void WriteAt(const char* data, size_t size, uint64_t offset);  // on the writer thread
+  struct Pending {
+    Buffer buffer;
+    std::future<void> done;
+    uint64_t end;  // file offset after this write
+  };
+
+  void Flush();    // hands the full buffer to a writer
+  void Retire();   // waits for the oldest write; rethrows its error
+  void WaitAll();  // until every write is done; rethrows the first error
+  void WriteAt(const char* data, size_t size, uint64_t offset);  // on a writer thread
   [[noreturn]] void Fail(int err) const;
 
   std::string path_;
   std::string tmp_;
   int fd_ = -1;
-  Buffer filling_, writing_;
+  Buffer filling_;
+  std::vector<Buffer> spare_;
+  std::deque<Pending> in_flight_;
   size_t fill_ = 0;                 // bytes in filling_
   uint64_t written_ = 0;            // bytes appended in all
-  uint64_t flushed_ = 0;            // bytes handed to the writer
+  uint64_t flushed_ = 0;            // bytes handed to writers
   uint64_t synced_ = 0;             // buffered mode: bytes whose writeback was started
-  bool direct_ = false;
-  std::future<void> pending_;
+  std::atomic<bool> direct_{false};
   bool committed_ = false;
 };
 

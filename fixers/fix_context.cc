@@ -72,6 +72,16 @@ int FixContext::CastPosition(const ValueRecord& v) const {
   return 0;
 }
 
+std::string FixContext::FunctionBlocker(int graph) const {
+  for (int g = graph; g >= 0; g = Graph(g).parent) {
+    const onnx::FunctionProto* fn = Graph(g).function;
+    if (fn == nullptr || Instances(fn) <= 1) continue;
+    return "it is inside model-local function '" + fn->name() + "', whose " + std::to_string(Instances(fn)) +
+           " calls may need it as it is";
+  }
+  return "";
+}
+
 int FixContext::Instances(const onnx::FunctionProto* fn) const {
   auto it = instances_.find(fn);
   return it == instances_.end() ? 0 : it->second;

@@ -45,6 +45,9 @@ class FixContext {
   bool IsGraphOutput(int value) const { return graph_output_[static_cast<size_t>(value)]; }
   // How many instances (call sites) a model-local function has in this pass.
   int Instances(const onnx::FunctionProto* fn) const;
+  // Why a graph cannot be edited for one call alone: it is (or is nested in) the body
+  // of a model-local function with several calls. "" when it can.
+  std::string FunctionBlocker(int graph) const;
 
  private:
   std::unordered_map<std::string, int> graph_by_path_;
@@ -59,6 +62,7 @@ std::string WidenOperands(FixContext& ctx, const std::vector<const Finding*>& fi
                           std::vector<std::string>& reasons);
 std::string FixDeclaredType(FixContext& ctx, const Finding& finding);
 std::string RemoveRedundantCast(FixContext& ctx, const Finding& finding);
+std::string FixControlFlow(FixContext& ctx, const Finding& finding);
 // --precision: rewrite stored tensors, attributes and declarations to one float type,
 // keeping ops that cannot run in it wider, between Casts.
 void ConvertPrecision(FixContext& ctx, int32_t to);

@@ -124,12 +124,13 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
     }
     if (!changed) {
       if (!report) report = LintTyped(tm, "", rules, lint);
-      std::vector<const Finding*> operands, declared, casts;
+      std::vector<const Finding*> operands, declared, casts, flows;
       for (const Finding& f : report->findings) {
         if (!Allowed(f, opt)) continue;
         if (f.rule == "operand-dtype-mismatch") operands.push_back(&f);
         if (f.rule == "declared-type-mismatch") declared.push_back(&f);
         if (f.rule == "redundant-cast") casts.push_back(&f);
+        if (f.rule == "control-flow-dtype-mismatch") flows.push_back(&f);
       }
       // Operand fixes first: declared types often disagree only because of them.
       std::vector<std::string> why;
@@ -142,6 +143,7 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
           reasons[Key(*operands[i])] = why[i];
         }
       }
+      if (!changed) changed = ApplyEach(flows, result, reasons, [&](const Finding& f) { return FixControlFlow(ctx, f); });
       if (!changed) changed = ApplyEach(declared, result, reasons, [&](const Finding& f) { return FixDeclaredType(ctx, f); });
       if (!changed) changed = ApplyEach(casts, result, reasons, [&](const Finding& f) { return RemoveRedundantCast(ctx, f); });
     }
@@ -159,7 +161,8 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
   result.remaining = after.findings;
   for (const Finding& f : after.findings) {
     if (!f.fix || f.fix->safety == FixSafety::kDisplayOnly) continue;
-    if (f.rule != "operand-dtype-mismatch" && f.rule != "declared-type-mismatch" && f.rule != "redundant-cast") {
+    if (f.rule != "operand-dtype-mismatch" && f.rule != "declared-type-mismatch" && f.rule != "redundant-cast" &&
+        f.rule != "control-flow-dtype-mismatch") {
       continue;
     }
     auto r = reasons.find(Key(f));

@@ -130,6 +130,14 @@ void GraphEditor::RenameOutput(const onnx::NodeProto& node, int slot, const std:
   n.set_output(slot, name);
 }
 
+void GraphEditor::SetGraphOutput(const onnx::GraphProto& graph, int slot, const std::string& value,
+                                 const std::string& graph_path) {
+  auto& out = *const_cast<onnx::GraphProto&>(graph).mutable_output(slot);
+  edits_.push_back({graph_path, "rename", "graph output " + std::to_string(slot) + ": '" + out.name() + "' -> '" +
+                                              value + "'"});
+  out.set_name(value);
+}
+
 namespace {
 
 // Rewires every read of `from` in `nodes` and the graphs nested in them; returns how many.

@@ -35,13 +35,6 @@ bool AllReadersWant(const FixContext& ctx, int value, const std::vector<Request>
   return true;
 }
 
-std::string FunctionBlocker(const FixContext& ctx, int graph) {
-  const GraphRecord& g = ctx.Graph(graph);
-  if (g.function == nullptr || ctx.Instances(g.function) <= 1) return "";
-  return "it is inside model-local function '" + g.function->name() + "', whose " +
-         std::to_string(ctx.Instances(g.function)) + " calls may need it as it is";
-}
-
 void Rewire(FixContext& ctx, const std::vector<Request>& reqs, const std::string& name) {
   for (const Request& r : reqs) {
     ctx.editor.SetInput(ctx.EditableNode(r.node), r.slot, name, ctx.Graph(ctx.Node(r.node).graph).path);
@@ -70,7 +63,7 @@ std::string WidenValue(FixContext& ctx, int value, const std::vector<Request>& r
     }
   }
   if (v.origin == OriginKind::kConstantNode) {
-    if (std::string why = FunctionBlocker(ctx, v.graph); !why.empty()) return why;
+    if (std::string why = ctx.FunctionBlocker(v.graph); !why.empty()) return why;
     const onnx::NodeProto& constant = ctx.EditableNode(v.node);
     if (const onnx::TensorProto* t = ConstantTensor(constant)) {
       if (in_place) {
@@ -96,10 +89,10 @@ std::string WidenValue(FixContext& ctx, int value, const std::vector<Request>& r
     const int call = v.node;
     const auto& formals = g.inputs;
     const int k = static_cast<int>(std::find(formals.begin(), formals.end(), value) - formals.begin());
-    if (std::string why = FunctionBlocker(ctx, ctx.Node(call).graph); !why.empty()) return why;
+    if (std::string why = ctx.FunctionBlocker(ctx.Node(call).graph); !why.empty()) return why;
     return WidenValue(ctx, v.from, {Request{call, k, to, reqs.front().findings}}, to);
   }
-  if (std::string why = FunctionBlocker(ctx, v.graph); !why.empty()) return why;
+  if (std::string why = ctx.FunctionBlocker(v.graph); !why.empty()) return why;
   if (std::string why = ctx.CastBlocker(v.graph, from, to); !why.empty()) {
     // No Cast can carry it: the model's own input may take the wider type instead. That
     // changes what callers must feed, so only with --unsafe-fixes.

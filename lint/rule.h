@@ -30,8 +30,9 @@ struct LintContext {
 class NodeView {
  public:
   NodeView(const TypedModel& tm, int node, const LintContext& ctx)
-      : tm_(tm), node_(tm.nodes[static_cast<size_t>(node)]), ctx_(ctx) {}
+      : tm_(tm), id_(node), node_(tm.nodes[static_cast<size_t>(node)]), ctx_(ctx) {}
 
+  int id() const { return id_; }
   const NodeRecord& record() const { return node_; }
   const TypedModel& model() const { return tm_; }
   const LintContext& context() const { return ctx_; }
@@ -60,6 +61,7 @@ class NodeView {
   Location NodeLocation() const;
 
   const TypedModel& tm_;
+  int id_;
   const NodeRecord& node_;
   const LintContext& ctx_;
 };

@@ -9,8 +9,9 @@ namespace onnxtidy {
 
 std::vector<const Rule*> AllRules() {
   std::vector<const Rule*> rules = {
-      &DeclaredTypeMismatch(), &DtypeNotAllowed(), &LossyCastRoundTrip(), &MixedPrecision(),
-      &NoTargetKernel(),       &OperandDtypeMismatch(), &RedundantCast(), &UncheckedOp(),
+      &ControlFlowDtypeMismatch(), &DeclaredTypeMismatch(), &DtypeNotAllowed(), &LossyCastRoundTrip(),
+      &MixedPrecision(),           &NoTargetKernel(),       &OperandDtypeMismatch(), &RedundantCast(),
+      &UncheckedOp(),
   };
   std::sort(rules.begin(), rules.end(), [](const Rule* a, const Rule* b) { return a->info().id < b->info().id; });
   return rules;

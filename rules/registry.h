@@ -9,6 +9,7 @@
 
 namespace onnxtidy {
 
+const Rule& ControlFlowDtypeMismatch();
 const Rule& DeclaredTypeMismatch();
 const Rule& DtypeNotAllowed();
 const Rule& LossyCastRoundTrip();

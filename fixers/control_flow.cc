@@ -1,0 +1,72 @@
+// Fixes control-flow-dtype-mismatch: every member of the join narrower than the widest
+// is widened exactly. A branch or body output gets a Cast at the end of its graph and
+// the graph returns the Cast; an initial value is cast before the node; a body input's
+// declaration takes the wider type.
+#include "fixers/fix_context.h"
+#include "lint/control_flow.h"
+#include "lint/dtype.h"
+
+namespace onnxtidy {
+
+std::string FixControlFlow(FixContext& ctx, const Finding& f) {
+  const int nid = ctx.NodeAt(f.location);
+  if (nid < 0) return "the node was not found";
+  const NodeRecord& node = ctx.Node(nid);
+  const std::vector<ControlFlowJoin> joins = ControlFlowJoins(ctx.tm, nid);
+  const ControlFlowJoin* join = nullptr;
+  for (const ControlFlowJoin& j : joins) {
+    const bool here = f.location.output_index >= 0
+                          ? j.output_slot == f.location.output_index
+                          : j.output_slot < 0 && !j.members.empty() && j.members[0].slot == f.location.input_index;
+    if (here) join = &j;
+  }
+  if (join == nullptr) return "the join was not found";
+
+  int32_t widest = kUndefined;
+  for (const JoinMember& m : join->members) {
+    const onnx::TypeProto& t = *ctx.Value(m.value).type;
+    if (!t.has_tensor_type()) return "only tensor types are widened";
+    if (DtypeBits(ElemType(t)) > DtypeBits(widest)) widest = ElemType(t);
+  }
+  // Decide everything before the first edit: a join is fixed whole or not at all.
+  for (const JoinMember& m : join->members) {
+    const int32_t from = ElemType(*ctx.Value(m.value).type);
+    if (from == widest) continue;
+    if (!IsExactConversion(from, widest)) {
+      return m.role + " (" + DtypeName(from) + ") does not widen exactly to " + DtypeName(widest);
+    }
+    if (std::string why = ctx.FunctionBlocker(m.graph); !why.empty()) return why;
+    if (m.kind != JoinMember::Kind::kBodyInput) {
+      if (std::string why = ctx.CastBlocker(m.graph, from, widest); !why.empty()) return why;
+    }
+    if (m.kind != JoinMember::Kind::kInitial && ctx.Graph(m.graph).proto == nullptr) return "the body was not found";
+  }
+
+  for (const JoinMember& m : join->members) {
+    const ValueRecord& v = ctx.Value(m.value);
+    if (ElemType(*v.type) == widest) continue;
+    const GraphRecord& g = ctx.Graph(m.graph);
+    switch (m.kind) {
+      case JoinMember::Kind::kBranchOutput:
+      case JoinMember::Kind::kBodyOutput: {
+        const auto& nodes = ctx.Nodes(m.graph);
+        const std::string cast = ctx.editor.InsertCast(nodes, nodes.size(), v.name, widest, g.path);
+        const onnx::ValueInfoProto& out = g.proto->output(m.slot);
+        ctx.editor.SetGraphOutput(*g.proto, m.slot, cast, g.path);
+        if (out.type().has_tensor_type()) ctx.editor.SetElemType(out, widest, g.path, "graph output");
+        break;
+      }
+      case JoinMember::Kind::kInitial: {
+        const std::string cast = ctx.editor.InsertCast(ctx.Nodes(m.graph), node.index, v.name, widest, g.path);
+        ctx.editor.SetInput(ctx.EditableNode(nid), m.slot, cast, g.path);
+        break;
+      }
+      case JoinMember::Kind::kBodyInput:
+        ctx.editor.SetElemType(g.proto->input(m.slot), widest, g.path, "body input");
+        break;
+    }
+  }
+  return "";
+}
+
+}  // namespace onnxtidy

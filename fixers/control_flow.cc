@@ -1,7 +1,7 @@
 // Fixes control-flow-dtype-mismatch: every member of the join narrower than the widest
-// is widened exactly. A branch or body output gets a Cast at the end of its graph and
-// the graph returns the Cast; an initial value is cast before the node; a body input's
-// declaration takes the wider type.
+// is widened exactly. An initial value is cast before the node; a body input's
+// declaration takes the wider type; a branch or body output gets a Cast at the end of
+// its graph, which the graph returns.
 #include "fixers/fix_context.h"
 #include "lint/control_flow.h"
 #include "lint/dtype.h"
@@ -42,6 +42,14 @@ std::string FixControlFlow(FixContext& ctx, const Finding& f) {
     if (m.kind != JoinMember::Kind::kInitial && ctx.Graph(m.graph).proto == nullptr) return "the body was not found";
   }
 
+  // Inputs first: once an initial value or a body input is wider, the body may compute
+  // the wider type by itself, and a Cast at its end would be a no-op. Outputs then only
+  // declare the wider type; a later pass casts those whose computed type stays narrow.
+  bool inputs_first = false;
+  for (const JoinMember& m : join->members) {
+    const bool input = m.kind == JoinMember::Kind::kInitial || m.kind == JoinMember::Kind::kBodyInput;
+    inputs_first |= input && ElemType(*ctx.Value(m.value).type) != widest;
+  }
   for (const JoinMember& m : join->members) {
     const ValueRecord& v = ctx.Value(m.value);
     if (ElemType(*v.type) == widest) continue;
@@ -49,10 +57,12 @@ std::string FixControlFlow(FixContext& ctx, const Finding& f) {
     switch (m.kind) {
       case JoinMember::Kind::kBranchOutput:
       case JoinMember::Kind::kBodyOutput: {
-        const auto& nodes = ctx.Nodes(m.graph);
-        const std::string cast = ctx.editor.InsertCast(nodes, nodes.size(), v.name, widest, g.path);
         const onnx::ValueInfoProto& out = g.proto->output(m.slot);
-        ctx.editor.SetGraphOutput(*g.proto, m.slot, cast, g.path);
+        if (!inputs_first) {
+          const auto& nodes = ctx.Nodes(m.graph);
+          const std::string cast = ctx.editor.InsertCast(nodes, nodes.size(), v.name, widest, g.path);
+          ctx.editor.SetGraphOutput(*g.proto, m.slot, cast, g.path);
+        }
         if (out.type().has_tensor_type()) ctx.editor.SetElemType(out, widest, g.path, "graph output");
         break;
       }

@@ -56,7 +56,8 @@ class ControlFlowDtypeMismatchRule final : public Rule {
       bool differ = false, owned_elsewhere = false;
       for (const JoinMember& m : join.members) {
         const ValueRecord& v = tm.values[static_cast<size_t>(m.value)];
-        differ |= v.type != tm.values[static_cast<size_t>(join.members[0].value)].type;
+        // Element types only: a Loop may carry optional(seq(T)) and return seq(T).
+        differ |= ElemType(*v.type) != ElemType(*tm.values[static_cast<size_t>(join.members[0].value)].type);
         // A type chosen after an operand conflict is that finding's echo, and an output
         // computed otherwise than its graph declares is declared-type-mismatch's: their
         // fixes come first and may settle this join.

@@ -136,6 +136,31 @@ def synthetic_cases():
     ref = model([helper.make_node("Cast", ["x"], ["h"], to=F16), helper.make_node("Cast", ["h"], ["hf"], to=F32),
                  helper.make_node("MatMul", ["hf", "W"], ["y"])], [vi("x", F32, [2, 4])], [vi("y", F32, [2, 3])], [w])
     cases["float16_activation"] = (m, ref)
+
+    # control-flow-dtype-mismatch. The else branch (always taken) returns bfloat16.
+    def if_model(else_nodes, else_out):
+        then_g = helper.make_graph([helper.make_node("Neg", ["x"], ["o"])], "t", [], [vi("o", F32, [2, 4])])
+        else_g = helper.make_graph(else_nodes, "e", [], [else_out])
+        return model([helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0),
+                      helper.make_node("Greater", ["s", "big"], ["c"]),
+                      helper.make_node("If", ["c"], ["y"], then_branch=then_g, else_branch=else_g)],
+                     [vi("x", F32, [2, 4])], [vi("y", F32, [2, 4])],
+                     [numpy_helper.from_array(np.array(1e30, np.float32), "big")])
+    m = if_model([helper.make_node("Cast", ["x"], ["xb"], to=BF16)], vi("xb", BF16, [2, 4]))
+    ref = if_model([helper.make_node("Cast", ["x"], ["xb"], to=BF16), helper.make_node("Cast", ["xb"], ["xf"], to=F32)],
+                   vi("xf", F32, [2, 4]))
+    cases["if_branches_disagree"] = (m, ref)
+
+    # A Loop whose initial value is a bfloat16 initializer while its body computes float.
+    body = helper.make_graph([helper.make_node("Identity", ["cond"], ["co"]),
+                              helper.make_node("Add", ["acc", "x"], ["acc2"])], "body",
+                             [vi("i", TP.INT64, []), vi("cond", TP.BOOL, []), vi("acc", F32, [2, 4])],
+                             [vi("co", TP.BOOL, []), vi("acc2", F32, [2, 4])])
+    m = model([helper.make_node("Loop", ["n", "t", "a0"], ["y"], body=body)],
+              [vi("x", F32, [2, 4])], [vi("y", F32, [2, 4])],
+              [numpy_helper.from_array(np.array(3, np.int64), "n"), numpy_helper.from_array(np.array(True), "t"),
+               narrow(RNG.standard_normal((2, 4)), BF16, "a0")])
+    cases["loop_initial_value_narrower"] = (m, widen_stored(m))
     return cases
 
 

@@ -55,10 +55,10 @@ class NodeView {
   Provenance OutputProvenance(int slot) const;
   Location InputLocation(int slot) const;
   Location OutputLocation(int slot) const;
+  Location NodeLocation() const;  // the node itself, no slot
 
  private:
   const ValueRecord* ValueAt(const std::vector<int>& ids, int slot) const;
-  Location NodeLocation() const;
 
   const TypedModel& tm_;
   int id_;

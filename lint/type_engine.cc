@@ -367,6 +367,10 @@ class Engine {
       need_inference |= !p.type && !n.output(j).empty();
     }
     for (const auto& a : n.attribute()) need_inference |= a.has_g();
+    // With two or more type parameters, onnx's inference may check how they relate
+    // (SequenceInsert: the tensor's type is the sequence's element type); run it for
+    // that check even when the bindings already gave every output a type.
+    need_inference |= schema.typeConstraintParams().size() >= 2;
     if (!need_inference || !schema.has_type_and_shape_inference_function() || !rec.schema_error.empty()) return;
 
     // Inference functions dereference present inputs: run only when all are known.

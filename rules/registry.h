@@ -17,6 +17,7 @@ const Rule& MixedPrecision();
 const Rule& NoTargetKernel();
 const Rule& OperandDtypeMismatch();
 const Rule& RedundantCast();
+const Rule& SchemaViolation();
 const Rule& UncheckedOp();
 
 // Every rule, in id order.

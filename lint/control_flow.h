@@ -33,6 +33,13 @@ struct ControlFlowJoin {
   std::vector<JoinMember> members;  // with known types only
 };
 
+// True for the ai.onnx ops that join values: If, Loop, Scan.
+inline bool JoinsValues(const NodeRecord& n) {
+  const std::string& op = n.op_type();
+  if (!n.domain.empty() || (op.size() != 2 && op.size() != 4)) return false;  // asked of every node
+  return op == "If" || op == "Loop" || op == "Scan";
+}
+
 // The joins of an ai.onnx If, Loop or Scan node (none for any other node, or when its
 // bodies were not walked).
 std::vector<ControlFlowJoin> ControlFlowJoins(const TypedModel& tm, int node);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace onnxtidy {
 namespace {
@@ -16,6 +17,18 @@ const Formal* FormalAt(const std::vector<Formal>& formals, int slot) {
 }
 
 }  // namespace
+
+int NewestKnownOpset(const std::string& domain) {
+  // Looked up for every node: one registry walk per domain.
+  thread_local std::unordered_map<std::string, int> memo;
+  auto [it, added] = memo.try_emplace(domain, -1);
+  if (added) {
+    const auto& known = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+    auto range = known.find(domain.empty() ? onnx::ONNX_DOMAIN : domain);
+    if (range != known.end()) it->second = range->second.second;
+  }
+  return it->second;
+}
 
 const Formal* InputFormal(const onnx::OpSchema& schema, int slot) { return FormalAt(schema.inputs(), slot); }
 const Formal* OutputFormal(const onnx::OpSchema& schema, int slot) { return FormalAt(schema.outputs(), slot); }
@@ -32,10 +45,14 @@ bool BindsTypeParam(const onnx::OpSchema& schema, const Formal& formal) {
 }
 
 bool AllowsType(const Formal& formal, const std::string& type_string) {
-  for (const auto* allowed : formal.GetTypes()) {
-    if (*allowed == type_string) return true;
+  // Asked for every slot of every node: each formal's list becomes a set once (schemas,
+  // and so formals, live as long as the program).
+  thread_local std::unordered_map<const Formal*, std::unordered_set<std::string>> sets;
+  auto [it, added] = sets.try_emplace(&formal);
+  if (added) {
+    for (const auto* allowed : formal.GetTypes()) it->second.insert(*allowed);
   }
-  return false;
+  return it->second.count(type_string) != 0;
 }
 
 std::vector<std::string> AllowedTypeStrings(const Formal& formal) {

@@ -11,6 +11,10 @@
 
 namespace onnxtidy {
 
+// The newest opset of `domain` ("" = ai.onnx) that onnx's schemas know, or -1 for a
+// domain they do not know. Past it an op may have changed: not knowing is no evidence.
+int NewestKnownOpset(const std::string& domain);
+
 // The formal parameter that input/output `slot` binds to, or nullptr past the end.
 const onnx::OpSchema::FormalParameter* InputFormal(const onnx::OpSchema& schema, int slot);
 const onnx::OpSchema::FormalParameter* OutputFormal(const onnx::OpSchema& schema, int slot);

@@ -50,6 +50,7 @@ class ControlFlowDtypeMismatchRule final : public Rule {
   }
 
   void CheckNode(const NodeView& node, FindingSink& out) const override {
+    if (!JoinsValues(node.record())) return;
     const TypedModel& tm = node.model();
     for (const ControlFlowJoin& join : ControlFlowJoins(tm, node.id())) {
       if (join.members.size() < 2) continue;

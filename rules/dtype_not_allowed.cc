@@ -15,12 +15,6 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
-int NewestKnownOpset(const std::string& domain) {
-  const auto& known = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
-  auto range = known.find(domain.empty() ? onnx::ONNX_DOMAIN : domain);
-  return range == known.end() ? -1 : range->second.second;
-}
-
 // The first later version of the op that allows `type` at the same slot, or 0.
 int FirstVersionAllowing(const NodeRecord& node, int slot, bool is_input, const std::string& type) {
   const int newest = NewestKnownOpset(node.domain);

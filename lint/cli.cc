@@ -334,11 +334,11 @@ int RunCli(int argc, char** argv) {
   check->add_option("--ignore", opts.ignore, "Skip these rules (ids or globs, comma-separated)")->delimiter(',');
   check->add_option("--target", opts.target, "Also check kernels of a deployment target (onnxruntime-cpu)");
   check->add_flag("--warnings-as-errors", opts.warnings_as_errors, "Report warnings as errors (exit 1)");
-  check->add_option("models", opts.models, "Model files (.onnx, or ONNX text)")->required();
+  check->add_option("models", opts.models, "Model files (.onnx, or ONNX text), or folders of them")->required();
 
   CLI::App* fix = app.add_subcommand("fix", "Repair models: widen conflicting operands, fix declarations, "
                                               "remove no-op Casts, or convert to one precision");
-  fix->add_option("models", opts.models, "Model files")->required();
+  fix->add_option("models", opts.models, "Model files, or folders of them")->required();
   fix->add_option("-o,--output", opts.output, "Write the fixed model here (never the input)");
   fix->add_flag("--in-place", opts.in_place, "Replace each input, atomically");
   fix->add_flag("--dry-run", opts.dry_run, "Plan and report the fixes; write nothing");
@@ -369,6 +369,14 @@ int RunCli(int argc, char** argv) {
     }
     UsageError(msg);
     return kExitFailure;
+  }
+  if (check->parsed() || fix->parsed()) {
+    try {
+      opts.models = ExpandModelPaths(opts.models);
+    } catch (const std::runtime_error& e) {
+      std::cerr << "onnx-tidy: error: " << e.what() << "\n";
+      return kExitFailure;
+    }
   }
   if (check->parsed()) return RunCheck(opts);
   if (fix->parsed()) return RunFix(opts);

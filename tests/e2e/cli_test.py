@@ -56,6 +56,32 @@ class ExitCodeTest(unittest.TestCase):
         self.assertEqual([m["path"] for m in doc["models"]], [CLEAN, EXAMPLE])
         self.assertEqual([m["summary"]["error"] for m in doc["models"]], [0, 1])
 
+    def test_a_folder_stands_for_the_models_beneath_it(self):
+        with common.tempdir() as d:
+            os.makedirs(os.path.join(d, "b", "deeper"))
+            os.makedirs(os.path.join(d, ".git"))
+            with open(os.path.join(common.SOURCE_DIR, EXAMPLE), "rb") as f:
+                broken = f.read()
+            for rel in ("b/deeper/m.onnx", "a.onnx", ".git/skipped.onnx", "b/.tmp.onnx"):
+                with open(os.path.join(d, rel), "wb") as f:
+                    f.write(broken)
+            with open(os.path.join(d, "b", "notes.txt"), "w") as f:
+                f.write("not a model")
+            proc = run("check", "--format", "json", d)
+            self.assertEqual(proc.returncode, 1, proc.stderr)
+            paths = [m["path"] for m in json.loads(proc.stdout)["models"]]
+            self.assertEqual(paths, [os.path.join(d, "a.onnx"), os.path.join(d, "b", "deeper", "m.onnx")])
+            fixed = run("fix", "--in-place", d)
+            self.assertEqual(fixed.returncode, 0, fixed.stdout + fixed.stderr)
+            self.assertEqual(run("check", d).returncode, 0)
+            with open(os.path.join(d, ".git", "skipped.onnx"), "rb") as f:
+                self.assertEqual(f.read(), broken)  # hidden folders are left alone
+            os.makedirs(os.path.join(d, "empty"))
+            empty = run("check", os.path.join(d, "empty"))
+            self.assertEqual(empty.returncode, 2)
+            self.assertEqual(empty.stderr.count("\n"), 1)
+            self.assertIn("no .onnx or .onnxtxt file in folder", empty.stderr)
+
     def test_help_and_version(self):
         self.assertEqual(run("--help").returncode, 0)
         self.assertEqual(run("check", "--help").returncode, 0)
@@ -97,7 +123,13 @@ class BadInputTest(unittest.TestCase):
             with self.subTest(name):
                 self.assert_one_line_failure(run("check", path))
         self.assert_one_line_failure(run("check", "does/not/exist.onnx"))
-        self.assert_one_line_failure(run("check", self.tmp.name))
+        empty = os.path.join(self.tmp.name, "no_models_here")
+        os.makedirs(empty, exist_ok=True)
+        self.assert_one_line_failure(run("check", empty))
+        # A folder of bad models: one line for each, and every one is still tried.
+        proc = run("check", self.tmp.name)
+        self.assertEqual(proc.returncode, 2)
+        self.assertEqual(len(proc.stderr.splitlines()), len(self.files))
 
     def test_usage_errors(self):
         for args in [(), ("check",), ("check", "--format", "xml", CLEAN), ("check", "--bogus", CLEAN), ("frobnicate",)]:

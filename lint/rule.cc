@@ -15,7 +15,7 @@ const char* FixAvailabilityName(FixAvailability f) {
   return "none";
 }
 
-const ValueRecord* NodeView::ValueAt(const std::vector<int>& ids, int slot) const {
+const ValueRecord* NodeView::ValueAt(const std::pmr::vector<int>& ids, int slot) const {
   if (slot < 0 || static_cast<size_t>(slot) >= ids.size() || ids[static_cast<size_t>(slot)] < 0) return nullptr;
   return &tm_.values[static_cast<size_t>(ids[static_cast<size_t>(slot)])];
 }

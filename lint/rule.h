@@ -58,7 +58,7 @@ class NodeView {
   Location NodeLocation() const;  // the node itself, no slot
 
  private:
-  const ValueRecord* ValueAt(const std::vector<int>& ids, int slot) const;
+  const ValueRecord* ValueAt(const std::pmr::vector<int>& ids, int slot) const;
 
   const TypedModel& tm_;
   int id_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <memory>
+#include <memory_resource>
 #include <set>
 #include <string_view>
 
@@ -87,7 +88,8 @@ onnx::NodeProto ResolveAttributeRefs(const onnx::NodeProto& body_node, const onn
 // do not change during the walk.
 class Scope {
  public:
-  explicit Scope(const Scope* parent) : parent_(parent) {}
+  // `memory` outlives the scope: entries are never freed one by one.
+  Scope(const Scope* parent, std::pmr::memory_resource* memory) : parent_(parent), names_(memory) {}
   void Reserve(size_t n) { names_.reserve(n); }
   void Define(std::string_view name, int id) { names_[name] = id; }
   int Lookup(std::string_view name) const {
@@ -101,7 +103,7 @@ class Scope {
 
  private:
   const Scope* parent_;
-  std::unordered_map<std::string_view, int> names_;
+  std::pmr::unordered_map<std::string_view, int> names_;
 };
 
 struct OutputPlan {
@@ -182,7 +184,7 @@ class Engine {
     rec.proto = &g;
     for (const auto& vi : g.value_info()) rec.value_info[vi.name()] = &vi;
     out_.graphs.push_back(std::move(rec));
-    Scope scope(parent);
+    Scope scope(parent, &scope_memory_);
     size_t defined = static_cast<size_t>(g.input_size() + g.initializer_size() + g.sparse_initializer_size());
     for (const auto& n : g.node()) defined += static_cast<size_t>(n.output_size());
     scope.Reserve(defined);
@@ -250,10 +252,10 @@ class Engine {
 
   void VisitNode(const onnx::NodeProto& n, int graph, int index, Scope& scope, const OpsetMap& opsets) {
     const int nid = static_cast<int>(out_.nodes.size());
-    out_.nodes.emplace_back();
+    out_.nodes.emplace_back(out_.memory());
     out_.graphs[graph].nodes.push_back(nid);
 
-    NodeRecord rec;
+    NodeRecord rec(out_.memory());
     rec.proto = &n;
     rec.graph = graph;
     rec.index = index;
@@ -453,7 +455,7 @@ class Engine {
     rec.subgraphs.push_back(gid);
 
     const OpsetMap opsets = ReadOpsets(fn.opset_import(), &caller_opsets);
-    Scope scope(nullptr);  // a function body sees only its formal inputs
+    Scope scope(nullptr, &scope_memory_);  // a function body sees only its formal inputs
     for (int i = 0; i < fn.input_size(); ++i) {
       const int actual = static_cast<size_t>(i) < rec.inputs.size() ? rec.inputs[static_cast<size_t>(i)] : -1;
       const onnx::TypeProto* type = nullptr;
@@ -507,6 +509,9 @@ class Engine {
   std::map<std::pair<std::string, std::string>, const onnx::FunctionProto*> functions_;
   std::map<std::pair<std::string, int>, std::unordered_map<std::string, const onnx::OpSchema*>> schemas_;
   int depth_ = 0;
+  // Every scope's names, freed at once when the walk ends (a name per value: freeing
+  // them one by one cost more than looking them up).
+  std::pmr::monotonic_buffer_resource scope_memory_;
   // Reused from node to node (a node's binding does not outlive its visit).
   std::vector<const std::string*> scratch_types_;
   std::vector<bool> scratch_constant_;

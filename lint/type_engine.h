@@ -6,6 +6,8 @@
 
 #include <deque>
 #include <map>
+#include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -90,6 +92,10 @@ struct GraphRecord {
 };
 
 struct NodeRecord {
+  // The id lists take their memory from `memory` (the TypedModel's, freed at once).
+  explicit NodeRecord(std::pmr::memory_resource* memory = std::pmr::get_default_resource())
+      : inputs(memory), outputs(memory), subgraphs(memory) {}
+
   const onnx::NodeProto* proto = nullptr;
   int graph = -1;
   int index = -1;      // position in its graph
@@ -97,21 +103,27 @@ struct NodeRecord {
   int opset = -1;      // version of `domain` in scope; -1 when not imported
   const onnx::OpSchema* schema = nullptr;
   const onnx::FunctionProto* function = nullptr;  // model-local function called
-  std::vector<int> inputs;   // value ids; -1 for an omitted optional input
-  std::vector<int> outputs;  // value ids; -1 for an omitted optional output
+  std::pmr::vector<int> inputs;   // value ids; -1 for an omitted optional input
+  std::pmr::vector<int> outputs;  // value ids; -1 for an omitted optional output
   std::vector<ParamBinding> bindings;
   std::string schema_error;     // the node does not match its schema (arity, attributes)
   std::string inference_error;  // onnx's type inference threw
-  std::vector<int> subgraphs;   // graph ids owned by this node
+  std::pmr::vector<int> subgraphs;  // graph ids owned by this node
 
   const std::string& op_type() const { return proto->op_type(); }
   const std::string& name() const { return proto->name(); }
 };
 
 class TypedModel {
+  // First, so that it is destroyed last: the records below take memory from it.
+  std::unique_ptr<std::pmr::monotonic_buffer_resource> memory_ =
+      std::make_unique<std::pmr::monotonic_buffer_resource>();
+
  public:
   explicit TypedModel(const onnx::ModelProto& model) : model_(&model) {}
   const onnx::ModelProto& model() const { return *model_; }
+  // Where per-node lists live: many small lists, freed together with the model.
+  std::pmr::memory_resource* memory() { return memory_.get(); }
 
   TypeTable types;
   std::vector<GraphRecord> graphs;  // graphs[0] is main

@@ -29,7 +29,7 @@ class NoTargetKernelRule final : public Rule {
     // Each (type parameter, dtype) once, at its first slot; types the schema itself
     // refuses are dtype-not-allowed's business.
     std::map<std::pair<std::string, int32_t>, TypedSlot> seen;
-    auto collect = [&](const std::vector<int>& ids, bool is_input) {
+    auto collect = [&](const std::pmr::vector<int>& ids, bool is_input) {
       for (int slot = 0; slot < static_cast<int>(ids.size()); ++slot) {
         const ValueRecord* v = is_input ? node.Input(slot) : node.Output(slot);
         const auto* formal = is_input ? InputFormal(*r.schema, slot) : OutputFormal(*r.schema, slot);

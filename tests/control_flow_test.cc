@@ -14,23 +14,13 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using testing::FixClean;
 using testing::Keys;
 using testing::Lint;
 using testing::Parse;
 
 std::vector<Finding> Rule(const onnx::ModelProto& m) {
   return LintModel(m, "", {&ControlFlowDtypeMismatch()}).findings;
-}
-
-// Fixes, checks that the result verified with no error left, and that fixing again is a no-op.
-FixResult FixClean(onnx::ModelProto& m) {
-  FixResult r = FixModel(m, {});
-  EXPECT_EQ(r.verify_error, "");
-  for (const Finding& f : r.remaining) EXPECT_NE(f.severity, Severity::kError) << f.message;
-  const std::string once = SerializeDeterministic(m);
-  EXPECT_THAT(FixModel(m, {}).edits, IsEmpty());
-  EXPECT_EQ(SerializeDeterministic(m), once);
-  return r;
 }
 
 constexpr const char* kIf = R"(<ir_version: 8, opset_import: ["" : 17]>

@@ -15,22 +15,11 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using testing::FixClean;
 using testing::Keys;
 using testing::Lint;
 using testing::Parse;
 using testing::ToInitializer;
-
-// Fixes, checks the result verified and left no error, and that fixing again is a no-op.
-FixResult FixClean(onnx::ModelProto& m, const FixOptions& opts = {}) {
-  FixResult r = FixModel(m, opts);
-  EXPECT_EQ(r.verify_error, "");
-  for (const Finding& f : r.remaining) EXPECT_NE(f.severity, Severity::kError) << f.message;
-  const std::string once = SerializeDeterministic(m);
-  FixResult again = FixModel(m, opts);
-  EXPECT_THAT(again.edits, IsEmpty());
-  EXPECT_EQ(SerializeDeterministic(m), once);
-  return r;
-}
 
 const onnx::TensorProto* Initializer(const onnx::GraphProto& g, const std::string& name) {
   for (const auto& t : g.initializer()) {

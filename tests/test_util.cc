@@ -1,5 +1,6 @@
 #include "tests/test_util.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "lint/dtype.h"
@@ -85,6 +86,16 @@ std::vector<std::string> Keys(const std::vector<Finding>& findings) {
   std::vector<std::string> out;
   for (const Finding& f : findings) out.push_back(Key(f));
   return out;
+}
+
+FixResult FixClean(onnx::ModelProto& model, const FixOptions& options) {
+  FixResult r = FixModel(model, options);
+  EXPECT_EQ(r.verify_error, "");
+  for (const Finding& f : r.remaining) EXPECT_NE(f.severity, Severity::kError) << f.message;
+  const std::string once = SerializeDeterministic(model);
+  EXPECT_THAT(FixModel(model, options).edits, ::testing::IsEmpty());
+  EXPECT_EQ(SerializeDeterministic(model), once);
+  return r;
 }
 
 }  // namespace onnxtidy::testing

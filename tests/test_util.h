@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "fixers/fixer.h"
 #include "lint/diagnostics.h"
 #include "lint/linter.h"
 #include "onnx/onnx_pb.h"
@@ -27,6 +28,10 @@ std::vector<Finding> LintAll(const onnx::ModelProto& model);
 // All rules but the info-level model summaries (mixed-precision, unchecked-op), which
 // have tests of their own; positive cases of the other rules use this.
 std::vector<Finding> Lint(const onnx::ModelProto& model, const LintOptions& options = {});
+
+// Fixes `model`, expecting (gtest EXPECTs) that the result verified with no error left
+// and that fixing it again changes nothing.
+FixResult FixClean(onnx::ModelProto& model, const FixOptions& options = {});
 
 // A finding's identity for exact-set assertions: "rule@graph#node:in1" / ":out0".
 std::string Key(const Finding& f);

@@ -2,8 +2,9 @@
 
 #include <CLI/CLI.hpp>
 #include <exception>
-#include <stdexcept>
+#include <filesystem>
 #include <iostream>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "fixers/fixer.h"
+#include "lint/config.h"
 #include "lint/dtype.h"
 #include "lint/linter.h"
 #include "lint/model_loader.h"
@@ -42,6 +44,7 @@ struct Options {
   std::vector<std::string> ignore;
   std::string target;
   bool warnings_as_errors = false;
+  std::string config;  // --config; "" looks for onnx-tidy.toml from here up
 };
 
 void UsageError(const std::string& message) {
@@ -62,23 +65,52 @@ const Target* ResolveTarget(const std::string& name, bool* failed) {
 }
 
 int RunCheck(const Options& opts) {
+  Config config;
+  try {
+    const std::string path = opts.config.empty() ? FindConfig(".") : opts.config;
+    if (!opts.config.empty() && !std::filesystem::is_regular_file(path)) {
+      throw std::runtime_error("--config: '" + path + "' is not a file");
+    }
+    if (!path.empty()) config = LoadConfig(path);
+  } catch (const std::runtime_error& e) {
+    std::cerr << "onnx-tidy: error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  // The command line wins: --select replaces the config's list, --ignore adds to it.
+  const std::vector<std::string> select = !opts.select.empty() ? opts.select : config.select.value_or(std::vector<std::string>{});
+  std::vector<std::string> ignore = config.ignore;
+  ignore.insert(ignore.end(), opts.ignore.begin(), opts.ignore.end());
   std::vector<const Rule*> rules;
   LintOptions lint;
   try {
-    rules = SelectRules(opts.select, opts.ignore);
+    // The config's own patterns first, so that an error names the file it is in.
+    SelectRules(config.select.value_or(std::vector<std::string>{}), config.ignore);
+    for (const auto& [glob, patterns] : config.per_file_ignores) SelectRules({}, patterns);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "onnx-tidy: error: " << config.path << ": " << e.what() << "\n";
+    return kExitFailure;
+  }
+  try {
+    rules = SelectRules(select, ignore);
   } catch (const std::invalid_argument& e) {
     UsageError(std::string("--select/--ignore: ") + e.what());
     return kExitFailure;
   }
   bool bad_target = false;
-  lint.context.target = ResolveTarget(opts.target, &bad_target);
+  lint.context.target = ResolveTarget(!opts.target.empty() ? opts.target : config.target.value_or(""), &bad_target);
   if (bad_target) return kExitFailure;
-  lint.warnings_as_errors = opts.warnings_as_errors;
+  lint.warnings_as_errors = opts.warnings_as_errors || config.warnings_as_errors;
   std::vector<ModelReport> reports;
   bool failed = false;
   for (const std::string& path : opts.models) {
     try {
-      reports.push_back(LintFile(path, rules, lint));
+      std::vector<std::string> file_ignore = config.IgnoredFor(path);
+      if (file_ignore.empty()) {
+        reports.push_back(LintFile(path, rules, lint));
+      } else {
+        file_ignore.insert(file_ignore.end(), ignore.begin(), ignore.end());
+        reports.push_back(LintFile(path, SelectRules(select, file_ignore), lint));
+      }
     } catch (const std::exception& e) {
       // A bug of ours must not lose the other models' results.
       ModelReport r;
@@ -334,6 +366,7 @@ int RunCli(int argc, char** argv) {
   check->add_option("--ignore", opts.ignore, "Skip these rules (ids or globs, comma-separated)")->delimiter(',');
   check->add_option("--target", opts.target, "Also check kernels of a deployment target (onnxruntime-cpu)");
   check->add_flag("--warnings-as-errors", opts.warnings_as_errors, "Report warnings as errors (exit 1)");
+  check->add_option("--config", opts.config, "Settings file (default: the nearest onnx-tidy.toml from here up)");
   check->add_option("models", opts.models, "Model files (.onnx, or ONNX text), or folders of them")->required();
 
   CLI::App* fix = app.add_subcommand("fix", "Repair models: widen conflicting operands, fix declarations, "

@@ -234,6 +234,64 @@ class RulesAndDocsTest(unittest.TestCase):
                 self.assertIn(r["id"], rules, f"the example of {r['id']} does not trigger it")
 
 
+class ConfigFileTest(unittest.TestCase):
+    """onnx-tidy.toml, found from the current folder up, or named with --config."""
+
+    def setUp(self):
+        self.tmp = common.tempdir()
+        d = self.d = self.tmp.name
+        for rel in ("legacy/old.onnx", "models/new.onnx"):
+            os.makedirs(os.path.join(d, os.path.dirname(rel)), exist_ok=True)
+            with open(os.path.join(common.SOURCE_DIR, EXAMPLE), "rb") as src, open(os.path.join(d, rel), "wb") as dst:
+                dst.write(src.read())
+        os.makedirs(os.path.join(d, "models", "deeper"))
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def write(self, name, text):
+        with open(os.path.join(self.d, name), "w") as f:
+            f.write(text)
+
+    def check(self, *args, cwd=None):
+        proc = common.run("check", "--format", "json", *args, cwd=cwd or self.d)
+        if proc.returncode == 2:
+            return proc, {}
+        return proc, {m["path"]: sorted({f["rule"] for f in m["findings"]}) for m in json.loads(proc.stdout)["models"]}
+
+    def test_settings_per_file_ignores_and_the_command_line_winning(self):
+        self.write("onnx-tidy.toml", 'ignore = ["mixed-precision"]\n'
+                                     '[per-file-ignores]\n"legacy/*" = ["operand-*"]\n')
+        proc, found = self.check(".")
+        self.assertEqual(found, {"./legacy/old.onnx": [], "./models/new.onnx": ["operand-dtype-mismatch"]})
+        self.assertEqual(proc.returncode, 1)
+        # Found from a folder below it; the per-file glob is relative to the config's folder.
+        _, found = self.check("../..", cwd=os.path.join(self.d, "models", "deeper"))
+        self.assertEqual(found, {"../../legacy/old.onnx": [], "../../models/new.onnx": ["operand-dtype-mismatch"]})
+        # --select replaces the config's selection; its ignores still hold.
+        _, found = self.check("--select", "mixed-precision,operand-*", "models")
+        self.assertEqual(found, {"models/new.onnx": ["operand-dtype-mismatch"]})
+        # --config names another file; this one makes warnings errors and selects a rule.
+        self.write("strict.toml", 'select = ["mixed-precision"]\nwarnings-as-errors = false\n')
+        proc, found = self.check("--config", "strict.toml", "models")
+        self.assertEqual((proc.returncode, found), (0, {"models/new.onnx": ["mixed-precision"]}))
+
+    def test_a_bad_config_is_one_line_naming_the_file_and_line(self):
+        for text, needle in [('slect = ["x"]\n', "strict.toml:1: unknown key 'slect'"),
+                             ('\nselect = "x"\n', "strict.toml:2: 'select' must be a list of strings"),
+                             ('ignore = ["nope-*"]\n', "strict.toml: 'nope-*' matches no rule"),
+                             ('target = "tpu"\n', "unknown target 'tpu'"),
+                             ('select = [\n', "strict.toml:1: not valid TOML")]:
+            with self.subTest(text=text):
+                self.write("strict.toml", text)
+                proc, _ = self.check("--config", "strict.toml", "models")
+                self.assertEqual(proc.returncode, 2)
+                self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+                self.assertIn(needle, proc.stderr)
+        proc, _ = self.check("--config", "missing.toml", "models")
+        self.assertEqual(proc.returncode, 2)
+
+
 class SelectionFlagsTest(unittest.TestCase):
     def test_select_ignore_and_warnings_as_errors(self):
         with common.tempdir() as d:

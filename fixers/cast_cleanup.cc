@@ -19,12 +19,14 @@ std::string RemoveRedundantCast(FixContext& ctx, const Finding& f) {
   }
   const ValueRecord& in = ctx.Value(cast.inputs[0]);
   const ValueRecord& out = ctx.Value(cast.outputs[0]);
+  if (!in.Known() || !out.Known()) return "the Cast's input or output type is unknown";
   // Same-type Cast: read its input. Way back of a widening: read what was widened.
   std::string source = in.name;
   const NodeRecord* widening = nullptr;
   if (ElemType(*in.type) != ElemType(*out.type)) {
     if (in.node < 0 || in.origin != OriginKind::kNodeOutput) return "the earlier Cast was not found";
     widening = &ctx.Node(in.node);
+    if (widening->inputs.empty() || widening->inputs[0] < 0) return "the earlier Cast has no input";
     source = ctx.Value(widening->inputs[0]).name;
   }
   ctx.editor.ReplaceUses(ctx.Nodes(cast.graph), out.name, source, g.path);

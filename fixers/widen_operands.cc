@@ -27,9 +27,11 @@ const onnx::TensorProto* ConstantTensor(const onnx::NodeProto& node) {
 // True when every reader of `value` asked for `to`: then it may change in place.
 bool AllReadersWant(const FixContext& ctx, int value, const std::vector<Request>& reqs) {
   if (ctx.IsGraphOutput(value)) return false;
-  for (const auto& [node, slot] : ctx.Consumers(value)) {
-    const bool asked = std::any_of(reqs.begin(), reqs.end(),
-                                   [&](const Request& r) { return r.node == node && r.slot == slot; });
+  for (const std::pair<int, int>& reader : ctx.Consumers(value)) {
+    // (A lambda may not capture a structured binding before C++20: clang refuses.)
+    const bool asked = std::any_of(reqs.begin(), reqs.end(), [&](const Request& r) {
+      return r.node == reader.first && r.slot == reader.second;
+    });
     if (!asked) return false;
   }
   return true;

@@ -9,7 +9,11 @@ std::optional<CastInfo> ReadCast(const NodeView& node) {
   if (!r.domain.empty() || r.op_type() != "Cast") return std::nullopt;
   const ValueRecord* in = node.Input(0);
   const onnx::AttributeProto* to = FindAttribute(*r.proto, "to");
-  if (in == nullptr || !in->Known() || !in->type->has_tensor_type() || to == nullptr) return std::nullopt;
+  // A Cast that breaks its schema ('to' missing or not an int) is schema-violation's.
+  if (in == nullptr || !in->Known() || !in->type->has_tensor_type() || to == nullptr ||
+      to->type() != onnx::AttributeProto::INT || !r.schema_error.empty()) {
+    return std::nullopt;
+  }
   CastInfo info;
   info.from = in->type->tensor_type().elem_type();
   info.to = static_cast<int32_t>(to->i());

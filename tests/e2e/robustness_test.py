@@ -35,6 +35,19 @@ class RobustnessTest(unittest.TestCase):
         print(f"exit codes over damaged models: {outcomes}")
         self.assertGreater(outcomes[2], 0)  # the damage was real
 
+    def test_inputs_the_fuzzer_found(self):
+        """Each file in tests/fuzz/regressions crashed onnx-tidy once (tests/fuzz/run.sh)."""
+        folder = os.path.join(common.SOURCE_DIR, "tests", "fuzz", "regressions")
+        paths = sorted(os.path.join(folder, n) for n in os.listdir(folder))
+        self.assertGreater(len(paths), 0)
+        with common.tempdir() as d:
+            for path in paths:
+                out = os.path.join(d, "out.onnx")
+                for args in (("check", path), ("fix", "--dry-run", path), ("fix", "--unsafe-fixes", path, "-o", out),
+                             ("fix", "--precision", "bfloat16", path, "-o", out)):
+                    proc = common.run(*args)
+                    self.assertIn(proc.returncode, (0, 1, 2), f"{args}: {proc.stderr[-500:]}")
+
 
 if __name__ == "__main__":
     common.main()

@@ -328,7 +328,7 @@ class Engine {
   void PlanFromSchema(int nid, NodeRecord& rec, Scope& scope, const OpsetMap& opsets, std::vector<OutputPlan>& plan,
                       std::map<std::string, int>& walked) {
     const onnx::NodeProto& n = *rec.proto;
-    if (rec.domain.empty() && n.op_type() == "Constant") {
+    if (rec.domain.empty() && n.op_type() == "Constant" && !plan.empty()) {
       plan[0] = OutputPlan{out_.types.Tensor(ConstantValueType(n)), OriginKind::kConstantNode, -1};
     }
     if (rec.opset < 0) return;

@@ -92,7 +92,7 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
   TensorStore in_memory;
   if (store == nullptr) store = &in_memory;
   FixResult result;
-  const std::vector<const Rule*> rules = AllRules();
+  const std::vector<const Rule*> rules = opt.rules.empty() ? AllRules() : opt.rules;
   LintOptions lint;
   lint.context.target = opt.target;
   std::map<std::string, int> errors_before;

@@ -10,6 +10,7 @@
 #include "fixers/graph_editor.h"
 #include "fixers/tensor_store.h"
 #include "lint/diagnostics.h"
+#include "lint/rule.h"
 #include "lint/target.h"
 #include "lint/wire_format.h"
 #include "onnx/onnx_pb.h"
@@ -22,6 +23,9 @@ struct FixOptions {
   bool keep_io_types = false;          // --keep-io-types (with --precision)
   const Target* target = nullptr;      // --target: ops without a kernel stay wider
   Overflow overflow = Overflow::kInfinity;
+  // The rules whose findings are fixed and reported (--select/--ignore, the config);
+  // empty: every rule.
+  std::vector<const Rule*> rules;
 };
 
 struct FixRecord {

@@ -64,53 +64,72 @@ const Target* ResolveTarget(const std::string& name, bool* failed) {
   return t;
 }
 
-int RunCheck(const Options& opts) {
+// What check and fix were asked to apply, from the config file and the command line
+// (which wins: --select replaces the file's selection, --ignore adds to its ignores).
+struct Settings {
   Config config;
+  std::vector<std::string> select;
+  std::vector<std::string> ignore;
+  std::vector<const Rule*> rules;
+  const Target* target = nullptr;
+  bool warnings_as_errors = false;
+
+  // The rules for one model: per-file-ignores may leave some out.
+  std::vector<const Rule*> RulesFor(const std::string& model) const {
+    std::vector<std::string> more = config.IgnoredFor(model);
+    if (more.empty()) return rules;
+    more.insert(more.end(), ignore.begin(), ignore.end());
+    return SelectRules(select, more);
+  }
+};
+
+// False (after one error line) when the settings cannot be used.
+bool ResolveSettings(const Options& opts, Settings& out) {
   try {
     const std::string path = opts.config.empty() ? FindConfig(".") : opts.config;
     if (!opts.config.empty() && !std::filesystem::is_regular_file(path)) {
       throw std::runtime_error("--config: '" + path + "' is not a file");
     }
-    if (!path.empty()) config = LoadConfig(path);
+    if (!path.empty()) out.config = LoadConfig(path);
   } catch (const std::runtime_error& e) {
     std::cerr << "onnx-tidy: error: " << e.what() << "\n";
-    return kExitFailure;
+    return false;
   }
-  // The command line wins: --select replaces the config's list, --ignore adds to it.
-  const std::vector<std::string> select = !opts.select.empty() ? opts.select : config.select.value_or(std::vector<std::string>{});
-  std::vector<std::string> ignore = config.ignore;
-  ignore.insert(ignore.end(), opts.ignore.begin(), opts.ignore.end());
-  std::vector<const Rule*> rules;
-  LintOptions lint;
+  const Config& config = out.config;
   try {
     // The config's own patterns first, so that an error names the file it is in.
     SelectRules(config.select.value_or(std::vector<std::string>{}), config.ignore);
     for (const auto& [glob, patterns] : config.per_file_ignores) SelectRules({}, patterns);
   } catch (const std::invalid_argument& e) {
     std::cerr << "onnx-tidy: error: " << config.path << ": " << e.what() << "\n";
-    return kExitFailure;
+    return false;
   }
+  out.select = !opts.select.empty() ? opts.select : config.select.value_or(std::vector<std::string>{});
+  out.ignore = config.ignore;
+  out.ignore.insert(out.ignore.end(), opts.ignore.begin(), opts.ignore.end());
   try {
-    rules = SelectRules(select, ignore);
+    out.rules = SelectRules(out.select, out.ignore);
   } catch (const std::invalid_argument& e) {
-    UsageError(std::string("--select/--ignore: ") + e.what());
-    return kExitFailure;
+    std::cerr << "onnx-tidy: error: --select/--ignore: " << e.what() << "\n";  // it says where to look
+    return false;
   }
   bool bad_target = false;
-  lint.context.target = ResolveTarget(!opts.target.empty() ? opts.target : config.target.value_or(""), &bad_target);
-  if (bad_target) return kExitFailure;
-  lint.warnings_as_errors = opts.warnings_as_errors || config.warnings_as_errors;
+  out.target = ResolveTarget(!opts.target.empty() ? opts.target : config.target.value_or(""), &bad_target);
+  out.warnings_as_errors = opts.warnings_as_errors || config.warnings_as_errors;
+  return !bad_target;
+}
+
+int RunCheck(const Options& opts) {
+  Settings settings;
+  if (!ResolveSettings(opts, settings)) return kExitFailure;
+  LintOptions lint;
+  lint.context.target = settings.target;
+  lint.warnings_as_errors = settings.warnings_as_errors;
   std::vector<ModelReport> reports;
   bool failed = false;
   for (const std::string& path : opts.models) {
     try {
-      std::vector<std::string> file_ignore = config.IgnoredFor(path);
-      if (file_ignore.empty()) {
-        reports.push_back(LintFile(path, rules, lint));
-      } else {
-        file_ignore.insert(file_ignore.end(), ignore.begin(), ignore.end());
-        reports.push_back(LintFile(path, SelectRules(select, file_ignore), lint));
-      }
+      reports.push_back(LintFile(path, settings.RulesFor(path), lint));
     } catch (const std::exception& e) {
       // A bug of ours must not lose the other models' results.
       ModelReport r;
@@ -288,10 +307,10 @@ int RunFix(const Options& opts) {
       return kExitFailure;
     }
   }
+  Settings settings;
+  if (!ResolveSettings(opts, settings)) return kExitFailure;
   FixOptions fix_opts;
-  bool bad_target = false;
-  fix_opts.target = ResolveTarget(opts.target, &bad_target);
-  if (bad_target) return kExitFailure;
+  fix_opts.target = settings.target;
   fix_opts.unsafe = opts.unsafe_fixes;
   fix_opts.keep_io_types = opts.keep_io_types;
   fix_opts.overflow = opts.saturate ? Overflow::kSaturate : Overflow::kInfinity;
@@ -304,7 +323,9 @@ int RunFix(const Options& opts) {
   for (const std::string& path : opts.models) {
     FixOutcome o;
     try {
-      o = FixOne(path, opts, fix_opts);
+      FixOptions for_model = fix_opts;
+      for_model.rules = settings.RulesFor(path);
+      o = FixOne(path, opts, for_model);
     } catch (const std::exception& e) {
       o.path = path;
       o.error = "internal error while fixing '" + path + "': " + e.what();
@@ -362,8 +383,8 @@ int RunCli(int argc, char** argv) {
   Options opts;
   CLI::App* check = app.add_subcommand("check", "Check models and report every finding");
   check->add_option("--format", opts.format, "Output format")->check(CLI::IsMember({"text", "json"}));
-  check->add_option("--select", opts.select, "Only these rules (ids or globs, comma-separated)")->delimiter(',');
-  check->add_option("--ignore", opts.ignore, "Skip these rules (ids or globs, comma-separated)")->delimiter(',');
+  check->add_option("--select", opts.select, "Only these rules (ids or globs, comma-separated)")->delimiter(',')->allow_extra_args(false);
+  check->add_option("--ignore", opts.ignore, "Skip these rules (ids or globs, comma-separated)")->delimiter(',')->allow_extra_args(false);
   check->add_option("--target", opts.target, "Also check kernels of a deployment target (onnxruntime-cpu)");
   check->add_flag("--warnings-as-errors", opts.warnings_as_errors, "Report warnings as errors (exit 1)");
   check->add_option("--config", opts.config, "Settings file (default: the nearest onnx-tidy.toml from here up)");
@@ -383,6 +404,9 @@ int RunCli(int argc, char** argv) {
   fix->add_option("--target", opts.target, "Keep ops without a kernel on this target wider (onnxruntime-cpu)");
   fix->add_flag("--saturate", opts.saturate, "Narrowing saturates at the largest finite value instead of +-Inf");
   fix->add_option("--format", opts.format, "Report format")->check(CLI::IsMember({"text", "json"}));
+  fix->add_option("--select", opts.select, "Only fix findings of these rules (ids or globs)")->delimiter(',')->allow_extra_args(false);
+  fix->add_option("--ignore", opts.ignore, "Leave findings of these rules alone (ids or globs)")->delimiter(',')->allow_extra_args(false);
+  fix->add_option("--config", opts.config, "Settings file (default: the nearest onnx-tidy.toml from here up)");
 
   CLI::App* rules = app.add_subcommand("rules", "List every rule");
   rules->add_option("--format", opts.format, "Output format")->check(CLI::IsMember({"text", "json", "markdown"}));

@@ -1,4 +1,4 @@
-// onnx-tidy.toml: the settings a repository keeps for `check`, so that CI, the
+// onnx-tidy.toml: the settings a repository keeps for `check` and `fix`, so that CI, the
 // pre-commit hook and people at a terminal judge models the same way. Found in the
 // current folder or the nearest one above it (the first `onnx-tidy.toml` or
 // `.onnx-tidy.toml`), or named with --config. Command-line flags win over it.

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "lint/dtype.h"
+#include "rules/registry.h"
 #include "tests/test_util.h"
 
 namespace onnxtidy {
@@ -234,6 +235,23 @@ g (float[2] x, float16[2] h) => (float[2] y, float16[2] z, float[2] l) {
   EXPECT_THAT(Keys(Lint(m)), ElementsAre("lossy-cast-round-trip@main#3:in0"));
 }
 
+TEST(Fix, OnlyTheSelectedRulesAreFixedAndCounted) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[1,4] x, bfloat16[4,2] W) => (float[1,2] y) {
+  same = Cast <to = 1> (x)
+  y = MatMul (same, W)
+})");
+  ToInitializer(m, "W");
+  FixOptions opts;
+  opts.rules = SelectRules({}, {"redundant-cast"});
+  FixResult r = FixModel(m, opts);
+  ASSERT_EQ(r.verify_error, "");
+  ASSERT_EQ(r.applied.size(), 1u);
+  EXPECT_EQ(r.applied[0].rule, "operand-dtype-mismatch");
+  EXPECT_THAT(Ops(m.graph()), ElementsAre("Cast", "MatMul"));  // the no-op Cast was left alone
+  EXPECT_EQ(r.before.warning, 0);  // nor counted
+}
+
 TEST(Fix, ACastFeedingAGraphOutputStays) {
   onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
 g (float[2] x) => (float[2] y) { y = Cast <to = 1> (x) })");
@@ -267,7 +285,9 @@ g (bfloat16[2,2] x, bfloat16[2,2] W, double[2] d) => (bfloat16[2,2] y, double[2]
   e = Neg (d)
 })");
   ToInitializer(m, "W");
-  FixResult r = FixClean(m, FixOptions{false, kFloat});
+  FixOptions opts;
+  opts.precision = kFloat;
+  FixResult r = FixClean(m, opts);
   EXPECT_EQ(Initializer(m.graph(), "W")->data_type(), kFloat);
   EXPECT_EQ(m.graph().input(0).type().tensor_type().elem_type(), kFloat);
   EXPECT_EQ(m.graph().output(0).type().tensor_type().elem_type(), kFloat);

@@ -275,6 +275,16 @@ class ConfigFileTest(unittest.TestCase):
         self.write("strict.toml", 'select = ["mixed-precision"]\nwarnings-as-errors = false\n')
         proc, found = self.check("--config", "strict.toml", "models")
         self.assertEqual((proc.returncode, found), (0, {"models/new.onnx": ["mixed-precision"]}))
+        # fix follows the same settings: legacy/ keeps its conflict, models/ is fixed.
+        with open(os.path.join(self.d, "legacy", "old.onnx"), "rb") as f:
+            legacy = f.read()
+        fixed = common.run("fix", "--in-place", ".", cwd=self.d)
+        self.assertEqual(fixed.returncode, 0, fixed.stdout + fixed.stderr)
+        with open(os.path.join(self.d, "legacy", "old.onnx"), "rb") as f:
+            self.assertEqual(f.read(), legacy)
+        self.write("empty.toml", "")
+        _, found = self.check("--select", "operand-*", ".", "--config", "empty.toml")
+        self.assertEqual(found, {"./legacy/old.onnx": ["operand-dtype-mismatch"], "./models/new.onnx": []})
 
     def test_a_bad_config_is_one_line_naming_the_file_and_line(self):
         for text, needle in [('slect = ["x"]\n', "strict.toml:1: unknown key 'slect'"),

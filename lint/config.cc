@@ -85,7 +85,7 @@ std::vector<std::string> Config::IgnoredFor(const std::string& model_path) const
   std::vector<std::string> out;
   if (per_file_ignores.empty()) return out;
   std::error_code ec;
-  const fs::path base = fs::path(path).parent_path();
+  const fs::path base = fs::absolute(path, ec).parent_path();
   std::string relative = fs::relative(fs::absolute(model_path, ec), base, ec).generic_string();
   if (ec || relative.empty()) relative = model_path;
   for (const auto& [glob, rules] : per_file_ignores) {

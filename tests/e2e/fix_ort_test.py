@@ -261,6 +261,21 @@ class FixOrtTest(unittest.TestCase):
         self.assertIn("alexa_v0.1", cases)
         self.assert_fixed_equals_reference(cases, 6)
 
+    def test_removing_no_op_casts_from_silero_vad_changes_no_output_bit(self):
+        src = [p for p in real_models_test.fetch_vad_models() if p.endswith("silero_vad_v5.onnx")][0]
+        dst = self.path("silero_vad_v5.fixed.onnx")
+        self.fix(src, dst)
+        casts = lambda m: sum(1 for _, g in real_models_test.graphs(m.graph) for n in g.node if n.op_type == "Cast")
+        self.assertEqual(casts(onnx.load(src)) - casts(onnx.load(dst)), 18)
+        feeds = {"input": np.sin(np.arange(512, dtype=np.float32) / 7).reshape(1, 512),
+                 "state": np.full((2, 1, 128), 0.1, np.float32), "sr": np.array(16000, np.int64)}
+        out = ort.run([(src, feeds), (dst, feeds)])
+        self.assertEqual(out[src][0], "")
+        self.assertEqual(out[dst][0], "")
+        self.assertEqual(sorted(out[src][1]), ["output", "stateN"])
+        for name, value in out[src][1].items():
+            self.assertTrue(bits_equal(value, out[dst][1][name]), name)
+
     def test_external_data(self):
         broken, ref = synthetic_cases()["mlp_bf16_f16_weights"]
         src_dir, other_dir = self.path("ext"), self.path("elsewhere")

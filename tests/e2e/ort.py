@@ -48,12 +48,16 @@ def sessions(paths, batch=100):
 
 
 def run(jobs):
-    """Runs [(model path, {input name: float32 array})]; returns {model: (error, {output: array})}."""
+    """Runs [(model path, {input name: float32 or int64 array})]; returns {model: (error,
+    {output: float32 array})}."""
     import base64
     import tempfile
     import numpy as np
-    spec = [{"model": m, "inputs": {k: {"dims": list(v.shape), "data": base64.b64encode(
-        np.ascontiguousarray(v, dtype=np.float32).tobytes()).decode()} for k, v in feeds.items()}} for m, feeds in jobs]
+    def tensor(v):
+        kind = "int64" if np.asarray(v).dtype == np.int64 else "float32"
+        data = np.ascontiguousarray(v, dtype=np.int64 if kind == "int64" else np.float32)
+        return {"dims": list(data.shape), "type": kind, "data": base64.b64encode(data.tobytes()).decode()}
+    spec = [{"model": m, "inputs": {k: tensor(v) for k, v in feeds.items()}} for m, feeds in jobs]
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(spec, f)
         path = f.name

@@ -1,5 +1,5 @@
 // Runs models in onnxruntime-node. Reads a JSON job list from the file given:
-// [{"model": path, "inputs": {name: {"dims": [...], "data": base64 float32}}}]
+// [{"model": path, "inputs": {name: {"dims": [...], "type": "float32"|"int64", "data": base64}}}]
 // and prints one JSON line per job: {"model", "ok", "error", "outputs": {name: {"dims", "data"}}}.
 // Outputs are float32 (base64 of the raw bytes) so that callers can compare bit for bit.
 const fs = require('fs');
@@ -7,8 +7,9 @@ const ort = require('onnxruntime-node');
 
 function toTensor(spec) {
   const buf = Buffer.from(spec.data, 'base64');
-  const data = new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4);
-  return new ort.Tensor('float32', Float32Array.from(data), spec.dims);
+  const copy = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);  // aligned
+  if (spec.type === 'int64') return new ort.Tensor('int64', new BigInt64Array(copy), spec.dims);
+  return new ort.Tensor('float32', new Float32Array(copy), spec.dims);
 }
 
 (async () => {

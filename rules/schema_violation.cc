@@ -9,15 +9,6 @@
 namespace onnxtidy {
 namespace {
 
-// onnx's messages span lines and repeat their context; one line, without the prefix
-// that only says which node (the finding's location does).
-std::string OneLine(std::string msg) {
-  for (char& c : msg) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return msg;
-}
-
 class SchemaViolationRule final : public Rule {
  public:
   const RuleInfo& info() const override {

@@ -22,12 +22,8 @@ std::string FixControlFlow(FixContext& ctx, const Finding& f) {
   }
   if (join == nullptr) return "the join was not found";
 
-  int32_t widest = kUndefined;
-  for (const JoinMember& m : join->members) {
-    const onnx::TypeProto& t = *ctx.Value(m.value).type;
-    if (!t.has_tensor_type()) return "only tensor types are widened";
-    if (DtypeBits(ElemType(t)) > DtypeBits(widest)) widest = ElemType(t);
-  }
+  const int32_t widest = WidestTensorType(ctx.tm, *join);
+  if (widest == kUndefined) return "only tensor types are widened";
   // Decide everything before the first edit: a join is fixed whole or not at all.
   for (const JoinMember& m : join->members) {
     const int32_t from = ElemType(*ctx.Value(m.value).type);

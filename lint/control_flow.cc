@@ -1,5 +1,7 @@
 #include "lint/control_flow.h"
 
+#include "lint/dtype.h"
+
 namespace onnxtidy {
 namespace {
 
@@ -40,6 +42,27 @@ void StateJoins(const TypedModel& tm, const NodeRecord& n, int body, int states,
 }
 
 }  // namespace
+
+bool Disagrees(const TypedModel& tm, const ControlFlowJoin& join) {
+  for (const JoinMember& m : join.members) {
+    // Element types only: a Loop may carry optional(seq(T)) and return seq(T).
+    if (ElemType(*tm.values[static_cast<size_t>(m.value)].type) !=
+        ElemType(*tm.values[static_cast<size_t>(join.members[0].value)].type)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+int32_t WidestTensorType(const TypedModel& tm, const ControlFlowJoin& join) {
+  int32_t widest = kUndefined;
+  for (const JoinMember& m : join.members) {
+    const onnx::TypeProto& t = *tm.values[static_cast<size_t>(m.value)].type;
+    if (!t.has_tensor_type()) return kUndefined;
+    if (DtypeBits(ElemType(t)) > DtypeBits(widest)) widest = ElemType(t);
+  }
+  return widest;
+}
 
 int SubgraphFor(const TypedModel& tm, const NodeRecord& node, const std::string& attr) {
   const onnx::AttributeProto* a = FindAttribute(*node.proto, attr);

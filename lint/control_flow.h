@@ -44,6 +44,13 @@ inline bool JoinsValues(const NodeRecord& n) {
 // bodies were not walked).
 std::vector<ControlFlowJoin> ControlFlowJoins(const TypedModel& tm, int node);
 
+// True when the join's members do not all have one element type.
+bool Disagrees(const TypedModel& tm, const ControlFlowJoin& join);
+
+// The widest element type among the join's members, or kUndefined (0) when a member is
+// not a tensor.
+int32_t WidestTensorType(const TypedModel& tm, const ControlFlowJoin& join);
+
 // The graph id of the node's graph attribute `attr`, or -1.
 int SubgraphFor(const TypedModel& tm, const NodeRecord& node, const std::string& attr);
 

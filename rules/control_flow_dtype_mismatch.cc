@@ -10,17 +10,11 @@ namespace {
 
 // Every member widened to the widest keeps every value: the fix `onnx-tidy fix` applies.
 FixSuggestion WideningFix(const TypedModel& tm, const NodeView& node, const ControlFlowJoin& join) {
-  int32_t widest = kUndefined;
-  bool all_tensors = true;
-  for (const JoinMember& m : join.members) {
-    const onnx::TypeProto& t = *tm.values[static_cast<size_t>(m.value)].type;
-    all_tensors &= t.has_tensor_type();
-    if (all_tensors && DtypeBits(ElemType(t)) > DtypeBits(widest)) widest = ElemType(t);
-  }
+  const int32_t widest = WidestTensorType(tm, join);
   std::string narrow;
-  bool exact = all_tensors;
+  bool exact = widest != kUndefined;
   for (const JoinMember& m : join.members) {
-    if (!all_tensors) break;
+    if (!exact) break;
     const int32_t e = ElemType(*tm.values[static_cast<size_t>(m.value)].type);
     if (e == widest) continue;
     exact &= IsExactConversion(e, widest);
@@ -54,17 +48,15 @@ class ControlFlowDtypeMismatchRule final : public Rule {
     const TypedModel& tm = node.model();
     for (const ControlFlowJoin& join : ControlFlowJoins(tm, node.id())) {
       if (join.members.size() < 2) continue;
-      bool differ = false, owned_elsewhere = false;
+      if (!Disagrees(tm, join)) continue;
+      // A type chosen after an operand conflict is that finding's echo, and an output
+      // computed otherwise than its graph declares is declared-type-mismatch's: their
+      // fixes come first and may settle this join.
+      bool owned_elsewhere = false;
       for (const JoinMember& m : join.members) {
-        const ValueRecord& v = tm.values[static_cast<size_t>(m.value)];
-        // Element types only: a Loop may carry optional(seq(T)) and return seq(T).
-        differ |= ElemType(*v.type) != ElemType(*tm.values[static_cast<size_t>(join.members[0].value)].type);
-        // A type chosen after an operand conflict is that finding's echo, and an output
-        // computed otherwise than its graph declares is declared-type-mismatch's: their
-        // fixes come first and may settle this join.
-        owned_elsewhere |= v.after_conflict || DeclaredOtherwise(tm, m);
+        owned_elsewhere |= tm.values[static_cast<size_t>(m.value)].after_conflict || DeclaredOtherwise(tm, m);
       }
-      if (!differ || owned_elsewhere) continue;
+      if (owned_elsewhere) continue;
       std::string parts;
       std::vector<Provenance> provenance;
       for (const JoinMember& m : join.members) {

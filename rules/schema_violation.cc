@@ -2,7 +2,6 @@
 // onnx's own inference refuses, where no more specific rule explains why.
 // Docs: docs/rules/schema-violation.md
 #include "lint/control_flow.h"
-#include "lint/dtype.h"
 #include "onnx/defs/schema.h"
 #include "rules/registry.h"
 
@@ -41,12 +40,7 @@ class SchemaViolationRule final : public Rule {
       if (id >= 0 && node.model().values[static_cast<size_t>(id)].after_conflict) return;
     }
     for (const ControlFlowJoin& j : ControlFlowJoins(node.model(), node.id())) {
-      for (const JoinMember& m : j.members) {
-        if (ElemType(*node.model().values[static_cast<size_t>(m.value)].type) !=
-            ElemType(*node.model().values[static_cast<size_t>(j.members[0].value)].type)) {
-          return;
-        }
-      }
+      if (Disagrees(node.model(), j)) return;
     }
     Finding& f = out.Add(node.NodeLocation(), node.Label() + ": onnx's type inference for " + op_version +
                                                   " fails: " + OneLine(r.inference_error));

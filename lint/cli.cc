@@ -307,7 +307,7 @@ int RunFix(const Options& opts) {
       UsageError("-o names the input; use --in-place to overwrite it");
       return kExitFailure;
     }
-    if (opts.output.size() >= 8 && opts.output.compare(opts.output.size() - 8, 8, ".onnxtxt") == 0) {
+    if (IsTextModelName(opts.output)) {
       UsageError("-o: fixed models are written as binary .onnx");
       return kExitFailure;
     }

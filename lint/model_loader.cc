@@ -1,6 +1,7 @@
 #include "lint/model_loader.h"
 
 #include "lint/diagnostics.h"
+#include "lint/paths.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <sys/stat.h>
@@ -17,12 +18,8 @@
 namespace onnxtidy {
 namespace {
 
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 bool LooksLikeText(const std::string& path, const std::string& bytes) {
-  if (EndsWith(path, ".onnxtxt") || EndsWith(path, ".onnx.txt")) return true;
+  if (IsTextModelName(path)) return true;
   // Binary ModelProto starts with a field tag byte (0x08 ir_version, 0x12 ...), never '<'.
   size_t i = bytes.find_first_not_of(" \t\r\n");
   return i != std::string::npos && bytes[i] == '<';

@@ -8,6 +8,12 @@
 
 namespace onnxtidy {
 
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool IsTextModelName(const std::string& path) { return EndsWith(path, ".onnxtxt") || EndsWith(path, ".onnx.txt"); }
+
 std::string DirName(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? "." : path.substr(0, slash);
@@ -26,12 +32,7 @@ bool SameFile(const std::string& a, const std::string& b) {
 
 namespace {
 
-bool IsModelName(const std::string& name) {
-  auto ends = [&](const std::string& suffix) {
-    return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  return ends(".onnx") || ends(".onnxtxt");
-}
+bool IsModelName(const std::string& name) { return EndsWith(name, ".onnx") || IsTextModelName(name); }
 
 }  // namespace
 

@@ -11,9 +11,7 @@ std::string RemoveRedundantCast(FixContext& ctx, const Finding& f) {
   if (nid < 0) return "the node was not found";
   const NodeRecord& cast = ctx.Node(nid);
   const GraphRecord& g = ctx.Graph(cast.graph);
-  if (g.function != nullptr && ctx.Instances(g.function) > 1) {
-    return "it is inside model-local function '" + g.function->name() + "', whose other calls may need it";
-  }
+  if (std::string why = ctx.FunctionBlocker(cast.graph); !why.empty()) return why;
   if (cast.inputs.empty() || cast.outputs.empty() || cast.inputs[0] < 0 || cast.outputs[0] < 0) {
     return "the Cast has no input or output";
   }

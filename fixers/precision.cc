@@ -176,8 +176,8 @@ int KeepUnsupportedOpsWide(FixContext& ctx, int32_t to) {
   for (size_t n = 0; n < ctx.tm.nodes.size(); ++n) {
     const NodeRecord& node = ctx.tm.nodes[n];
     if (node.schema == nullptr || node.subgraphs.size() > 0) continue;
+    if (!ctx.FunctionBlocker(node.graph).empty()) continue;
     const GraphRecord& g = ctx.Graph(node.graph);
-    if (g.function != nullptr && ctx.Instances(g.function) > 1) continue;
     // The type parameters bound to `to` that this op cannot compute in.
     std::set<std::string> params;
     std::string why;

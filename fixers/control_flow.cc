@@ -22,8 +22,7 @@ std::string FixControlFlow(FixContext& ctx, const Finding& f) {
   }
   if (join == nullptr) return "the join was not found";
 
-  const int32_t widest = WidestTensorType(ctx.tm, *join);
-  if (widest == kUndefined) return "only tensor types are widened";
+  const int32_t widest = f.fix->to;
   // Decide everything before the first edit: a join is fixed whole or not at all.
   for (const JoinMember& m : join->members) {
     const int32_t from = ElemType(*ctx.Value(m.value).type);
@@ -56,14 +55,16 @@ std::string FixControlFlow(FixContext& ctx, const Finding& f) {
         const onnx::ValueInfoProto& out = g.proto->output(m.slot);
         if (!inputs_first) {
           const auto& nodes = ctx.Nodes(m.graph);
-          const std::string cast = ctx.editor.InsertCast(nodes, nodes.size(), v.name, widest, g.path);
+          const std::string cast =
+              ctx.editor.InsertCast(nodes, nodes.size(), v.name, ElemType(*v.type), widest, g.path);
           ctx.editor.SetGraphOutput(*g.proto, m.slot, cast, g.path);
         }
         if (out.type().has_tensor_type()) ctx.editor.SetElemType(out, widest, g.path, "graph output");
         break;
       }
       case JoinMember::Kind::kInitial: {
-        const std::string cast = ctx.editor.InsertCast(ctx.Nodes(m.graph), node.index, v.name, widest, g.path);
+        const std::string cast =
+            ctx.editor.InsertCast(ctx.Nodes(m.graph), node.index, v.name, ElemType(*v.type), widest, g.path);
         ctx.editor.SetInput(ctx.EditableNode(nid), m.slot, cast, g.path);
         break;
       }

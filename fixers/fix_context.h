@@ -56,18 +56,20 @@ class FixContext {
   std::map<const onnx::FunctionProto*, int> instances_;
 };
 
-// One fixer per rule with fixes. Each returns "" when it applied the fix (or queued
-// it), or the reason it declined.
-std::string WidenOperands(FixContext& ctx, const std::vector<const Finding*>& findings,
-                          std::vector<std::string>& reasons);
-std::string FixDeclaredType(FixContext& ctx, const Finding& finding);
-std::string RemoveRedundantCast(FixContext& ctx, const Finding& finding);
+// The fixers, one per FixKind (fixers/fixer_registry.cc lists them). Each carries out
+// the fix the finding's rule described and returns "" when it applied (or queued) it,
+// or why it declined.
+void WidenOperands(FixContext& ctx, const std::vector<const Finding*>& findings, std::vector<std::string>& reasons);
+std::string RetypeGraphInput(FixContext& ctx, const Finding& finding);
 std::string FixControlFlow(FixContext& ctx, const Finding& finding);
-// --precision: rewrite stored tensors, attributes and declarations to one float type,
-// keeping ops that cannot run in it wider, between Casts.
-void ConvertPrecision(FixContext& ctx, int32_t to);
-// After ConvertPrecision: ops that cannot compute in `to` get Casts to float32 around
-// them. Returns how many nodes were kept wide.
-int KeepUnsupportedOpsWide(FixContext& ctx, int32_t to);
+std::string RetypeValueInfo(FixContext& ctx, const Finding& finding);
+std::string CastGraphOutput(FixContext& ctx, const Finding& finding);
+std::string ConvertInitializer(FixContext& ctx, const Finding& finding);
+std::string RemoveRedundantCast(FixContext& ctx, const Finding& finding);
+
+// --precision: plans the type of every float value (fixers/precision.cc says how) and
+// edits the model to it, ops that cannot compute in `to` wrapped in Casts. Returns how
+// many parts stayed wider (each has a "keep-wide" note in the edit log).
+int ConvertPrecision(FixContext& ctx, int32_t to);
 
 }  // namespace onnxtidy

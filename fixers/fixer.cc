@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "fixers/fix_context.h"
+#include "fixers/fixer_registry.h"
 #include "lint/dtype.h"
 #include "lint/linter.h"
 #include "onnx/checker.h"
@@ -15,8 +16,8 @@
 namespace onnxtidy {
 namespace {
 
-// Fixes converge in a few passes (widen, then declarations, then cleanup); more means a
-// fix undoes another, which the result reports rather than loops on.
+// Fixes converge in a few passes (sort, widen, joins, declarations, cleanup); more means
+// a fix undoes another, which the result reports rather than loops on.
 constexpr int kMaxPasses = 12;
 
 std::string Key(const Finding& f) {
@@ -25,14 +26,15 @@ std::string Key(const Finding& f) {
          std::to_string(l.output_index) + "|" + l.value;
 }
 
-bool Allowed(const Finding& f, const FixOptions& opt) {
-  if (!f.fix) return false;
+// A fix a fixer carries out: Safe, or Unsafe under --unsafe-fixes.
+bool Applicable(const Finding& f, const FixOptions& opt) {
+  if (!f.fix || f.fix->kind == FixKind::kNone) return false;
   return f.fix->safety == FixSafety::kSafe || (f.fix->safety == FixSafety::kUnsafe && opt.unsafe);
 }
 
-FixRecord Record(const Finding& f, const std::string& reason = "") {
-  return FixRecord{f.rule, f.message, f.fix ? f.fix->title : "", f.fix ? FixSafetyName(f.fix->safety) : "",
-                   reason, f.location};
+FixRecord Record(const Finding& f, const std::string& reason = "", EditEffect effect = EditEffect::kExact) {
+  return FixRecord{f.rule,   f.message, f.fix ? f.fix->title : "", f.fix ? FixSafetyName(f.fix->safety) : "",
+                   reason, f.location, effect};
 }
 
 std::map<std::string, int> ErrorsByRule(const std::vector<Finding>& findings) {
@@ -43,18 +45,48 @@ std::map<std::string, int> ErrorsByRule(const std::vector<Finding>& findings) {
   return out;
 }
 
-// Runs one kind of fix over its findings; true when anything was applied.
-template <typename Fn>
-bool ApplyEach(const std::vector<const Finding*>& findings, FixResult& result,
-               std::map<std::string, std::string>& reasons, Fn&& fix) {
+// The worst effect among edits [first, end): what the fixes that made them promise.
+const Edit* WorstEdit(const std::vector<Edit>& edits, size_t first) {
+  const Edit* worst = nullptr;
+  for (size_t i = first; i < edits.size(); ++i) {
+    if (worst == nullptr || edits[i].effect > worst->effect) worst = &edits[i];
+  }
+  return worst;
+}
+
+// Runs the first stage of fixers that has work; true when any fix was applied. Safe
+// and Unsafe fixes of a kind run apart, so that each is held to its label: a Safe fix
+// that made an inexact edit is a bug, and the result is not written.
+bool RunFixers(FixContext& ctx, const ModelReport& report, const FixOptions& opt, FixResult& result,
+               std::map<std::string, std::string>& reasons) {
   bool any = false;
-  for (const Finding* f : findings) {
-    const std::string why = fix(*f);
-    if (why.empty()) {
-      result.applied.push_back(Record(*f));
-      any = true;
-    } else {
-      reasons[Key(*f)] = why;
+  int stage = -1;
+  for (const FixerInfo& fixer : Fixers()) {
+    if (fixer.stage != stage && any) return true;
+    stage = fixer.stage;
+    for (FixSafety safety : {FixSafety::kSafe, FixSafety::kUnsafe}) {
+      std::vector<const Finding*> batch;
+      for (const Finding& f : report.findings) {
+        if (Applicable(f, opt) && f.fix->kind == fixer.kind && f.fix->safety == safety) batch.push_back(&f);
+      }
+      if (batch.empty()) continue;
+      const size_t first = ctx.editor.edits().size();
+      std::vector<std::string> why;
+      fixer.apply(ctx, batch, why);
+      const Edit* worst = WorstEdit(ctx.editor.edits(), first);
+      const EditEffect effect = worst != nullptr ? worst->effect : EditEffect::kExact;
+      if (safety == FixSafety::kSafe && effect != EditEffect::kExact) {
+        result.verify_error = "a fix labelled safe made a " + std::string(EditEffectName(effect)) + " edit (" +
+                              worst->action + ": " + worst->detail + "); this is a bug in onnx-tidy";
+      }
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (why[i].empty()) {
+          result.applied.push_back(Record(*batch[i], "", effect));
+          any = true;
+        } else {
+          reasons[Key(*batch[i])] = why[i];
+        }
+      }
     }
   }
   return any;
@@ -70,6 +102,50 @@ std::string RunChecker(onnx::ModelProto model) {
     return OneLine(e.what());
   }
   return "";
+}
+
+// Why `to` cannot be the whole model's type at its opsets, or "".
+std::string PrecisionBlocker(const onnx::ModelProto& model, int32_t to) {
+  if (to != kBfloat16) return "";
+  for (const auto& imp : model.opset_import()) {
+    if ((imp.domain().empty() || imp.domain() == "ai.onnx") && imp.version() < 13) {
+      return "--precision bfloat16 needs ai.onnx opset 13 or newer, and the model imports opset " +
+             std::to_string(imp.version()) + ": no Cast (nor most ops) carries bfloat16 before it";
+    }
+  }
+  return "";
+}
+
+// Elements of a stored tensor, from its dims (never trusted beyond a double's range).
+double Elements(const onnx::TensorProto& t) {
+  double n = 1;
+  for (int64_t d : t.dims()) n *= d > 0 ? static_cast<double>(d) : 0.0;
+  return n;
+}
+
+void CountFloatWeights(const onnx::GraphProto& g, int32_t to, double& total, double& of_type) {
+  for (const auto& t : g.initializer()) {
+    const int32_t e = t.data_type();
+    if (e != kFloat && e != kFloat16 && e != kBfloat16) continue;
+    total += Elements(t);
+    if (e == to) of_type += Elements(t);
+  }
+  for (const auto& n : g.node()) {
+    for (const auto& a : n.attribute()) {
+      if (a.has_g()) CountFloatWeights(a.g(), to, total, of_type);
+      for (const auto& sub : a.graphs()) CountFloatWeights(sub, to, total, of_type);
+    }
+  }
+}
+
+// The error findings of `model` by every rule: the nodes and values a failed
+// verification is about.
+std::vector<Finding> Problems(const onnx::ModelProto& model, const LintOptions& lint) {
+  std::vector<Finding> out;
+  for (Finding& f : LintModel(model, "", AllRules(), lint).findings) {
+    if (f.severity == Severity::kError) out.push_back(std::move(f));
+  }
+  return out;
 }
 
 }  // namespace
@@ -88,7 +164,6 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
   TensorStore in_memory;
   if (store == nullptr) store = &in_memory;
   FixResult result;
-  const std::vector<const Rule*> rules = opt.rules.empty() ? AllRules() : opt.rules;
   LintOptions lint;
   lint.context.target = opt.target;
   std::map<std::string, int> errors_before;
@@ -96,6 +171,14 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
   // The findings of the model as it stands, when the last pass linted it and edited
   // nothing: the result's report then needs no second analysis.
   std::optional<ModelReport> current;
+  if (opt.precision) {
+    if (std::string why = PrecisionBlocker(model, *opt.precision); !why.empty()) {
+      result.verify_error = why;
+      return result;
+    }
+    double unused = 0;
+    CountFloatWeights(model.graph(), *opt.precision, result.float_weights, unused);
+  }
 
   for (int pass = 0; pass < kMaxPasses; ++pass) {
     result.passes = pass + 1;
@@ -106,45 +189,23 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
     FixContext ctx(tm, editor, opt);
     std::optional<ModelReport> report;
     if (pass == 0) {
-      report = LintTyped(tm, "", rules, lint);
+      report = LintTyped(tm, "", opt.rules, lint);
       errors_before = ErrorsByRule(report->findings);
       result.before = CountBySeverity(report->findings);
       result.notices = report->notices;
     }
     bool changed = false;
     if (opt.precision && pass == 0) {
-      ConvertPrecision(ctx, *opt.precision);
+      result.kept_wide = ConvertPrecision(ctx, *opt.precision);
       changed = !editor.edits().empty();
-    } else if (opt.precision && pass == 1) {
-      changed = KeepUnsupportedOpsWide(ctx, *opt.precision) > 0;
     }
     if (!changed) {
-      if (!report) report = LintTyped(tm, "", rules, lint);
-      std::vector<const Finding*> operands, declared, casts, flows;
-      for (const Finding& f : report->findings) {
-        if (!Allowed(f, opt)) continue;
-        if (f.rule == "operand-dtype-mismatch") operands.push_back(&f);
-        if (f.rule == "declared-type-mismatch") declared.push_back(&f);
-        if (f.rule == "redundant-cast") casts.push_back(&f);
-        if (f.rule == "control-flow-dtype-mismatch") flows.push_back(&f);
-      }
-      // Operand fixes first: declared types often disagree only because of them.
-      std::vector<std::string> why;
-      WidenOperands(ctx, operands, why);
-      for (size_t i = 0; i < operands.size(); ++i) {
-        if (why[i].empty()) {
-          result.applied.push_back(Record(*operands[i]));
-          changed = true;
-        } else {
-          reasons[Key(*operands[i])] = why[i];
-        }
-      }
-      if (!changed) changed = ApplyEach(flows, result, reasons, [&](const Finding& f) { return FixControlFlow(ctx, f); });
-      if (!changed) changed = ApplyEach(declared, result, reasons, [&](const Finding& f) { return FixDeclaredType(ctx, f); });
-      if (!changed) changed = ApplyEach(casts, result, reasons, [&](const Finding& f) { return RemoveRedundantCast(ctx, f); });
+      if (!report) report = LintTyped(tm, "", opt.rules, lint);
+      changed = RunFixers(ctx, *report, opt, result, reasons);
     }
     editor.Commit();
     result.edits.insert(result.edits.end(), editor.edits().begin(), editor.edits().end());
+    if (!result.verify_error.empty()) return result;
     // Only edits count as progress: a fix that claims success but edits nothing would
     // otherwise loop until the pass limit.
     if (!changed || editor.edits().empty()) {
@@ -152,19 +213,27 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
       break;
     }
   }
+  for (const Edit& e : result.edits) {
+    result.tensors_converted += e.action == "retype-tensor" || e.action == "duplicate-initializer";
+  }
+  if (opt.precision) {
+    double total_after = 0;
+    CountFloatWeights(model.graph(), *opt.precision, total_after, result.float_weights_converted);
+  }
 
-  const ModelReport after = current ? std::move(*current) : LintModel(model, "", rules, lint);
+  const ModelReport after = current ? std::move(*current) : LintModel(model, "", opt.rules, lint);
   result.remaining = after.findings;
   for (const Finding& f : after.findings) {
-    if (!f.fix || f.fix->safety == FixSafety::kDisplayOnly) continue;
-    if (f.rule != "operand-dtype-mismatch" && f.rule != "declared-type-mismatch" && f.rule != "redundant-cast" &&
-        f.rule != "control-flow-dtype-mismatch") {
-      continue;
-    }
+    if (f.rule == NoTargetKernel().info().id) result.target_gaps.push_back(f);
+    if (!f.fix || f.fix->kind == FixKind::kNone || f.fix->safety == FixSafety::kDisplayOnly) continue;
     auto r = reasons.find(Key(f));
-    std::string why = r != reasons.end() ? r->second
-                      : !Allowed(f, opt) ? "an unsafe fix (use --unsafe-fixes)"
-                                         : "still present after " + std::to_string(result.passes) + " passes";
+    std::string why = r != reasons.end()        ? r->second
+                      : !Applicable(f, opt)     ? "unsafe, applied only with --unsafe-fixes (" + f.fix->title +
+                                                      "): " + f.fix->reason
+                      : FixerFor(f.fix->kind) == nullptr ? "no fixer carries out a " +
+                                                               std::string(FixKindName(f.fix->kind)) + " fix yet"
+                                                         : "still present after " + std::to_string(result.passes) +
+                                                               " passes";
     result.declined.push_back(Record(f, why));
   }
 
@@ -175,8 +244,15 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
     if (n > was && result.changed()) {
       result.verify_error = "the fixed model has " + std::to_string(n) + " " + rule + " errors, " +
                             std::to_string(was) + " before";
+      result.problems = Problems(model, lint);
       return result;
     }
+  }
+  if (opt.precision && opt.target != nullptr && !result.target_gaps.empty()) {
+    result.verify_error = "the converted model would still have " + std::to_string(result.target_gaps.size()) +
+                          " node(s) without a kernel on " + opt.target->name();
+    result.problems = result.target_gaps;
+    return result;
   }
   if (!result.changed()) return result;
   if (model.ir_version() > onnx::IR_VERSION || !after.notices.empty()) {
@@ -186,6 +262,7 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
   }
   if (std::string err = RunChecker(store->CheckableCopy(model)); !err.empty()) {
     result.verify_error = "onnx checker: " + err;
+    result.problems = Problems(model, lint);
   }
   return result;
 }

@@ -13,6 +13,7 @@
 #include "lint/rule.h"
 #include "lint/target.h"
 #include "lint/wire_format.h"
+#include "rules/registry.h"
 #include "onnx/onnx_pb.h"
 
 namespace onnxtidy {
@@ -23,9 +24,9 @@ struct FixOptions {
   bool keep_io_types = false;          // --keep-io-types (with --precision)
   const Target* target = nullptr;      // --target: ops without a kernel stay wider
   Overflow overflow = Overflow::kInfinity;
-  // The rules whose findings are fixed and reported (--select/--ignore, the config);
-  // empty: every rule.
-  std::vector<const Rule*> rules;
+  // The rules whose findings are fixed and reported (--select/--ignore, the config).
+  // Empty: none, so only --precision changes anything.
+  std::vector<const Rule*> rules = AllRules();
 };
 
 struct FixRecord {
@@ -35,6 +36,9 @@ struct FixRecord {
   std::string safety;
   std::string reason;   // why it was declined (declined only)
   Location location;
+  // What the edits made for it do to computed values (applied only): a Safe fix's are
+  // exact, an Unsafe fix's are not.
+  EditEffect effect = EditEffect::kExact;
 };
 
 struct SeverityCounts {
@@ -51,8 +55,18 @@ struct FixResult {
   std::vector<Edit> edits;
   std::vector<std::string> notices;
   std::vector<Finding> remaining;  // findings of the fixed model
-  std::string verify_error;        // non-empty: the result is not valid and must not be written
+  // Non-empty: nothing may be written, and why (declined before any edit, or the result
+  // failed verification). `problems` names the nodes and values still wrong.
+  std::string verify_error;
+  std::vector<Finding> problems;
+  // --target: nodes of the result that have no kernel there (no-target-kernel).
+  std::vector<Finding> target_gaps;
   int passes = 0;
+  int tensors_converted = 0;  // stored tensors rewritten to another type
+  int kept_wide = 0;          // --precision: parts that stayed wider, each with a keep-wide edit
+  // --precision: elements of float initializers before, and how many hold the new type after.
+  double float_weights = 0;
+  double float_weights_converted = 0;
   bool changed() const { return !edits.empty(); }
   SeverityCounts after() const { return CountBySeverity(remaining); }
 };

@@ -77,7 +77,6 @@ float Float16ToFloat(uint16_t h) {
   return sign ? -v : v;
 }
 
-bool IsConvertibleFloat(int32_t t) { return t == kFloat || t == kBfloat16 || t == kFloat16 || t == kDouble; }
 
 namespace {
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "lint/dtype.h"  // IsConvertibleFloat
 #include "onnx/onnx_pb.h"
 
 namespace onnxtidy {
@@ -21,9 +22,6 @@ uint16_t FloatToBfloat16(float f, Overflow overflow = Overflow::kInfinity);
 float Bfloat16ToFloat(uint16_t b);
 uint16_t FloatToFloat16(float f, Overflow overflow = Overflow::kInfinity);
 float Float16ToFloat(uint16_t h);
-
-// True for the element types ConvertTensor handles.
-bool IsConvertibleFloat(int32_t dtype);
 
 // Rewrites `tensor` in place to `to`, reading raw_data or the typed field it uses and
 // writing raw_data (little-endian). External data is not handled here: the caller

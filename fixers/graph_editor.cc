@@ -1,10 +1,20 @@
 #include "fixers/graph_editor.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "lint/dtype.h"
 
 namespace onnxtidy {
+
+const char* EditEffectName(EditEffect e) {
+  switch (e) {
+    case EditEffect::kExact: return "exact";
+    case EditEffect::kLossy: return "lossy";
+    case EditEffect::kInterface: return "interface";
+  }
+  return "exact";
+}
 
 namespace {
 
@@ -21,9 +31,13 @@ onnx::NodeProto MakeCast(const std::string& name, const std::string& input, int3
   return cast;
 }
 
+EditEffect ConversionEffect(int32_t from, int32_t to) {
+  return IsExactConversion(from, to) ? EditEffect::kExact : EditEffect::kLossy;
+}
+
 }  // namespace
 
-GraphEditor::GraphEditor(onnx::ModelProto& model) {
+GraphEditor::GraphEditor(onnx::ModelProto& model) : model_(model) {
   Collect(model.graph());
   for (const auto& fn : model.functions()) {
     names_.insert(fn.name());
@@ -54,6 +68,43 @@ void GraphEditor::Collect(const NodeList& nodes) {
   }
 }
 
+void GraphEditor::IndexNodes(NodeList& nodes) {
+  Remember(nodes);
+  for (auto& n : nodes) {
+    Remember(n);
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.has_t()) Remember(*a.mutable_t());
+      if (a.has_g()) IndexGraph(*a.mutable_g());
+      for (auto& g : *a.mutable_graphs()) IndexGraph(g);
+    }
+  }
+}
+
+void GraphEditor::IndexGraph(onnx::GraphProto& g) {
+  Remember(g);
+  for (auto* list : {g.mutable_input(), g.mutable_output(), g.mutable_value_info()}) {
+    for (auto& v : *list) Remember(v);
+  }
+  for (auto& t : *g.mutable_initializer()) Remember(t);
+  IndexNodes(*g.mutable_node());
+}
+
+template <typename T>
+T& GraphEditor::Own(const T& object) {
+  if (index_.empty()) {
+    IndexGraph(*model_.mutable_graph());
+    for (auto& fn : *model_.mutable_functions()) IndexNodes(*fn.mutable_node());
+  }
+  auto it = index_.find({&object, std::type_index(typeid(T))});
+  if (it == index_.end()) throw std::logic_error("the graph editor was asked to change an object outside its model");
+  return *static_cast<T*>(it->second);
+}
+
+void GraphEditor::Log(const std::string& graph, const std::string& action, const std::string& detail,
+                      EditEffect effect) {
+  edits_.push_back({graph, action, detail, effect});
+}
+
 std::string GraphEditor::FreshName(const std::string& base) {
   std::string name = base;
   for (int i = 1; names_.count(name); ++i) name = base + "_" + std::to_string(i);
@@ -61,84 +112,119 @@ std::string GraphEditor::FreshName(const std::string& base) {
   return name;
 }
 
+std::string GraphEditor::Resolve(const std::string& name) const {
+  std::string at = name;
+  // Each step moves to a value defined later in this pass; the bound only guards a
+  // cycle that ReplaceUses itself never makes.
+  for (size_t steps = 0; steps <= replaced_.size(); ++steps) {
+    auto it = replaced_.find(at);
+    if (it == replaced_.end()) break;
+    at = it->second;
+  }
+  return at;
+}
+
 bool GraphEditor::RetypeTensor(const onnx::TensorProto& stored, int32_t to, const std::string& graph,
                                const std::string& what) {
-  auto& tensor = const_cast<onnx::TensorProto&>(stored);
+  onnx::TensorProto& tensor = Own(stored);
   const int32_t from = tensor.data_type();
   const bool ok = store != nullptr ? store->Convert(tensor, to, overflow) : ConvertTensor(tensor, to, overflow);
   if (!ok) return false;
-  edits_.push_back({graph, "retype-tensor", what + ": " + DtypeName(from) + " -> " + DtypeName(to)});
+  Log(graph, "retype-tensor", what + ": " + DtypeName(from) + " -> " + DtypeName(to), ConversionEffect(from, to));
   return true;
 }
 
 std::string GraphEditor::DuplicateInitializer(const onnx::GraphProto& graph, const onnx::TensorProto& tensor,
                                               int32_t to, const std::string& graph_path) {
-  onnx::TensorProto* copy = const_cast<onnx::GraphProto&>(graph).add_initializer();
+  onnx::GraphProto& g = Own(graph);
+  onnx::TensorProto* copy = g.add_initializer();
   *copy = tensor;
   if (store != nullptr) store->Share(tensor, *copy);
   const bool ok = store != nullptr ? store->Convert(*copy, to, overflow) : ConvertTensor(*copy, to, overflow);
   if (!ok) {
-    const_cast<onnx::GraphProto&>(graph).mutable_initializer()->RemoveLast();
+    g.mutable_initializer()->RemoveLast();
     return "";
   }
   copy->set_name(FreshName(tensor.name() + "_" + DtypeName(to)));
-  edits_.push_back({graph_path, "duplicate-initializer",
-                    "initializer '" + copy->name() + "': " + DtypeName(to) + " copy of '" + tensor.name() + "'"});
+  Remember(*copy);
+  Log(graph_path, "duplicate-initializer",
+      "initializer '" + copy->name() + "': " + DtypeName(to) + " copy of '" + tensor.name() + "'",
+      ConversionEffect(tensor.data_type(), to));
   return copy->name();
 }
 
-std::string GraphEditor::InsertCast(const NodeList& nodes, int position, const std::string& value, int32_t to,
-                                    const std::string& graph_path) {
-  auto key = std::make_tuple(&nodes, value, to);
+std::string GraphEditor::InsertCast(const NodeList& nodes, int position, const std::string& value, int32_t from,
+                                    int32_t to, const std::string& graph_path) {
+  const std::string source = Resolve(value);
+  auto key = std::make_tuple(&nodes, source, to);
   auto found = casts_.find(key);
   if (found != casts_.end()) return found->second;
-  const std::string name = FreshName(value + "_to_" + DtypeName(to) + "_cast");
-  const std::string out = FreshName(value + "_" + DtypeName(to));
-  inserts_[&nodes].push_back({position, MakeCast(name, value, to, out)});
+  const std::string name = FreshName(source + "_to_" + DtypeName(to) + "_cast");
+  const std::string out = FreshName(source + "_" + DtypeName(to));
+  inserts_[&Own(nodes)].push_back({position, MakeCast(name, source, to, out)});
   casts_[key] = out;
-  edits_.push_back({graph_path, "insert-cast", "Cast '" + value + "' to " + DtypeName(to) + " as '" + out + "'"});
+  Log(graph_path, "insert-cast", "Cast '" + source + "' to " + DtypeName(to) + " as '" + out + "'",
+      ConversionEffect(from, to));
   return out;
 }
 
-void GraphEditor::InsertCastAs(const NodeList& nodes, int position, const std::string& value, int32_t to,
-                               const std::string& output, const std::string& graph_path) {
-  inserts_[&nodes].push_back({position, MakeCast(FreshName(output + "_cast"), value, to, output)});
-  edits_.push_back({graph_path, "insert-cast", "Cast '" + value + "' to " + DtypeName(to) + " as '" + output + "'"});
+void GraphEditor::InsertCastAs(const NodeList& nodes, int position, const std::string& value, int32_t from,
+                               int32_t to, const std::string& output, const std::string& graph_path,
+                               bool to_declared) {
+  // Readers of `value` may already have been moved to `output`: the Cast itself reads
+  // `value` as it is.
+  std::string source = Resolve(value);
+  if (source == output) source = value;
+  inserts_[&Own(nodes)].push_back({position, MakeCast(FreshName(output + "_cast"), source, to, output)});
+  Log(graph_path, "insert-cast", "Cast '" + source + "' to " + DtypeName(to) + " as '" + output + "'",
+      to_declared ? EditEffect::kExact : ConversionEffect(from, to));
 }
 
 void GraphEditor::InsertNode(const NodeList& nodes, int position, onnx::NodeProto node,
-                             const std::string& graph_path, const std::string& detail) {
+                             const std::string& graph_path, const std::string& detail, EditEffect effect) {
   names_.insert(node.name());
   for (const auto& o : node.output()) names_.insert(o);
-  inserts_[&nodes].push_back({position, std::move(node)});
-  edits_.push_back({graph_path, "insert-node", detail});
+  for (auto& in : *node.mutable_input()) in = Resolve(in);
+  inserts_[&Own(nodes)].push_back({position, std::move(node)});
+  Log(graph_path, "insert-node", detail, effect);
 }
 
 void GraphEditor::SetInput(const onnx::NodeProto& node, int slot, const std::string& value,
                            const std::string& graph_path) {
-  auto& n = const_cast<onnx::NodeProto&>(node);
-  edits_.push_back({graph_path, "rewire", node.op_type() + " '" + node.name() + "' input " + std::to_string(slot) +
-                                              ": '" + n.input(slot) + "' -> '" + value + "'"});
-  n.set_input(slot, value);
+  onnx::NodeProto& n = Own(node);
+  const std::string source = Resolve(value);
+  Log(graph_path, "rewire", n.op_type() + " '" + n.name() + "' input " + std::to_string(slot) + ": '" +
+                                n.input(slot) + "' -> '" + source + "'");
+  n.set_input(slot, source);
 }
 
 void GraphEditor::RenameOutput(const onnx::NodeProto& node, int slot, const std::string& name,
                                const std::string& graph_path) {
-  auto& n = const_cast<onnx::NodeProto&>(node);
-  edits_.push_back({graph_path, "rename", node.op_type() + " '" + node.name() + "' output " + std::to_string(slot) +
-                                              ": '" + n.output(slot) + "' -> '" + name + "'"});
+  onnx::NodeProto& n = Own(node);
+  Log(graph_path, "rename", n.op_type() + " '" + n.name() + "' output " + std::to_string(slot) + ": '" +
+                                n.output(slot) + "' -> '" + name + "'");
   n.set_output(slot, name);
 }
 
 void GraphEditor::SetGraphOutput(const onnx::GraphProto& graph, int slot, const std::string& value,
                                  const std::string& graph_path) {
-  auto& out = *const_cast<onnx::GraphProto&>(graph).mutable_output(slot);
-  edits_.push_back({graph_path, "rename", "graph output " + std::to_string(slot) + ": '" + out.name() + "' -> '" +
-                                              value + "'"});
-  out.set_name(value);
+  onnx::ValueInfoProto& out = *Own(graph).mutable_output(slot);
+  const std::string source = Resolve(value);
+  Log(graph_path, "rename", "graph output " + std::to_string(slot) + ": '" + out.name() + "' -> '" + source + "'");
+  out.set_name(source);
 }
 
 namespace {
+
+// A nested graph that defines `name` itself shadows the outer value.
+bool Shadows(const onnx::GraphProto& g, const std::string& name) {
+  for (const auto& v : g.input()) if (v.name() == name) return true;
+  for (const auto& t : g.initializer()) if (t.name() == name) return true;
+  for (const auto& m : g.node()) {
+    if (std::find(m.output().begin(), m.output().end(), name) != m.output().end()) return true;
+  }
+  return false;
+}
 
 // Rewires every read of `from` in `nodes` and the graphs nested in them; returns how many.
 int RewireUses(google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, const std::string& from,
@@ -152,17 +238,8 @@ int RewireUses(google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, const
       }
     }
     for (auto& a : *n.mutable_attribute()) {
-      // A nested graph that defines `from` itself shadows the outer value: stop there.
-      auto shadowed = [&](const onnx::GraphProto& g) {
-        for (const auto& v : g.input()) if (v.name() == from) return true;
-        for (const auto& t : g.initializer()) if (t.name() == from) return true;
-        for (const auto& m : g.node()) {
-          if (std::find(m.output().begin(), m.output().end(), from) != m.output().end()) return true;
-        }
-        return false;
-      };
       auto rewire_in = [&](onnx::GraphProto& g) {
-        if (shadowed(g)) return;
+        if (Shadows(g, from)) return;
         count += RewireUses(*g.mutable_node(), from, to);
         for (auto& o : *g.mutable_output()) {
           if (o.name() == from) {
@@ -182,51 +259,95 @@ int RewireUses(google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, const
 
 void GraphEditor::ReplaceUses(const NodeList& nodes, const std::string& from, const std::string& to,
                               const std::string& graph_path) {
-  const int count = RewireUses(Mutable(nodes), from, to);
+  const std::string target = Resolve(to);
+  if (target == from) return;
+  NodeList& list = Own(nodes);
+  int count = RewireUses(list, from, target);
+  // Nodes queued earlier in this pass read `from` too: they follow, except the one that
+  // makes `target` out of `from` (a Cast put between a value and its readers).
+  for (auto& ins : inserts_[&list]) {
+    const auto& outs = ins.node.output();
+    if (std::find(outs.begin(), outs.end(), target) != outs.end()) continue;
+    for (auto& in : *ins.node.mutable_input()) {
+      if (in == from) {
+        in = target;
+        ++count;
+      }
+    }
+  }
+  replaced_[from] = target;
   if (count > 0) {
-    edits_.push_back({graph_path, "rewire", std::to_string(count) + (count == 1 ? " read" : " reads") + " of '" +
-                                                from + "' -> '" + to + "'"});
+    Log(graph_path, "rewire",
+        std::to_string(count) + (count == 1 ? " read" : " reads") + " of '" + from + "' -> '" + target + "'");
   }
 }
 
 void GraphEditor::RemoveNode(const NodeList& nodes, const onnx::NodeProto& node, const std::string& graph_path,
                              const std::string& why) {
-  if (!removals_[&nodes].insert(&node).second) return;
-  edits_.push_back({graph_path, "remove-node", node.op_type() + " '" + node.name() + "': " + why});
+  if (!removals_[&Own(nodes)].insert(&Own(node)).second) return;
+  Log(graph_path, "remove-node", node.op_type() + " '" + node.name() + "': " + why);
+}
+
+void GraphEditor::SortNodes(const NodeList& nodes, const std::vector<int>& order, const std::string& graph_path) {
+  NodeList& list = Own(nodes);
+  if (!inserts_[&list].empty() || !removals_[&list].empty() || order.size() != static_cast<size_t>(list.size())) {
+    throw std::logic_error("SortNodes: the node list has pending edits or the order does not cover it");
+  }
+  std::vector<onnx::NodeProto*> old(order.size());
+  list.UnsafeArenaExtractSubrange(0, list.size(), old.data());
+  int moved = 0;
+  for (size_t i = 0; i < order.size(); ++i) {
+    list.UnsafeArenaAddAllocated(old[static_cast<size_t>(order[i])]);
+    moved += order[i] != static_cast<int>(i);
+  }
+  Log(graph_path, "sort-nodes", "nodes in topological order (" + std::to_string(moved) + " of " +
+                                    std::to_string(order.size()) + " moved)");
 }
 
 void GraphEditor::SetElemType(const onnx::ValueInfoProto& value, int32_t to, const std::string& graph_path,
-                              const std::string& what) {
-  auto& v = const_cast<onnx::ValueInfoProto&>(value);
+                              const std::string& what, EditEffect effect) {
+  onnx::ValueInfoProto& v = Own(value);
   if (!v.type().has_tensor_type()) return;
-  edits_.push_back({graph_path, "retype-declaration", what + " '" + v.name() + "': " +
-                                                          DtypeName(v.type().tensor_type().elem_type()) + " -> " +
-                                                          DtypeName(to)});
+  Log(graph_path, "retype-declaration",
+      what + " '" + v.name() + "': " + DtypeName(v.type().tensor_type().elem_type()) + " -> " + DtypeName(to),
+      effect);
   v.mutable_type()->mutable_tensor_type()->set_elem_type(to);
 }
 
 void GraphEditor::SetConstantValue(const onnx::NodeProto& constant, onnx::TensorProto value,
-                                   const std::string& graph_path, const std::string& what) {
-  auto& n = const_cast<onnx::NodeProto&>(constant);
-  n.clear_attribute();
+                                   const std::string& graph_path, const std::string& what, EditEffect effect) {
+  onnx::NodeProto& n = Own(constant);
+  // A Constant holds exactly one value attribute; ConstantOfShape's only attribute is it.
+  auto* attrs = n.mutable_attribute();
+  for (int i = attrs->size() - 1; i >= 0; --i) {
+    if (attrs->Get(i).name().rfind("value", 0) == 0) attrs->DeleteSubrange(i, 1);
+  }
   auto* a = n.add_attribute();
   a->set_name("value");
   a->set_type(onnx::AttributeProto::TENSOR);
   *a->mutable_t() = std::move(value);
-  edits_.push_back({graph_path, "retype-tensor", what});
+  Remember(*a->mutable_t());
+  Log(graph_path, "retype-tensor", what, effect);
 }
 
 void GraphEditor::SetCastTarget(const onnx::NodeProto& cast, int32_t to, const std::string& graph_path) {
-  SetIntAttribute(cast, "to", to, graph_path);
+  const onnx::AttributeProto* old = nullptr;
+  for (const auto& a : cast.attribute()) {
+    if (a.name() == "to") old = &a;
+  }
+  const EditEffect effect =
+      old != nullptr && IsExactConversion(static_cast<int32_t>(old->i()), to) ? EditEffect::kExact : EditEffect::kLossy;
+  SetIntAttribute(cast, "to", to, graph_path, effect);
 }
 
 void GraphEditor::SetIntAttribute(const onnx::NodeProto& node, const std::string& name, int64_t value,
-                                  const std::string& graph_path) {
-  auto& n = const_cast<onnx::NodeProto&>(node);
+                                  const std::string& graph_path, EditEffect effect) {
+  onnx::NodeProto& n = Own(node);
   for (auto& a : *n.mutable_attribute()) {
     if (a.name() != name) continue;
-    edits_.push_back({graph_path, "set-attribute", node.op_type() + " '" + node.name() + "' " + name + ": " +
-                                                       std::to_string(a.i()) + " -> " + std::to_string(value)});
+    Log(graph_path, "set-attribute",
+        n.op_type() + " '" + n.name() + "' " + name + ": " + std::to_string(a.i()) + " -> " + std::to_string(value),
+        effect);
     a.set_i(value);
     return;
   }
@@ -234,20 +355,24 @@ void GraphEditor::SetIntAttribute(const onnx::NodeProto& node, const std::string
   a->set_name(name);
   a->set_type(onnx::AttributeProto::INT);
   a->set_i(value);
-  edits_.push_back({graph_path, "set-attribute", node.op_type() + " '" + node.name() + "' " + name + " = " +
-                                                     std::to_string(value)});
+  Log(graph_path, "set-attribute", n.op_type() + " '" + n.name() + "' " + name + " = " + std::to_string(value),
+      effect);
 }
 
 void GraphEditor::Note(const std::string& graph_path, const std::string& action, const std::string& detail) {
-  edits_.push_back({graph_path, action, detail});
+  Log(graph_path, action, detail);
 }
 
 size_t GraphEditor::Commit() {
   std::set<const NodeList*> lists;
-  for (const auto& [list, _] : inserts_) lists.insert(list);
-  for (const auto& [list, _] : removals_) lists.insert(list);
+  for (const auto& [list, queued] : inserts_) {
+    if (!queued.empty()) lists.insert(list);
+  }
+  for (const auto& [list, queued] : removals_) {
+    if (!queued.empty()) lists.insert(list);
+  }
   for (const NodeList* list : lists) {
-    NodeList& nodes = Mutable(*list);
+    NodeList& nodes = Own(*list);
     auto& ins = inserts_[list];
     std::stable_sort(ins.begin(), ins.end(), [](const Insertion& a, const Insertion& b) {
       return a.position < b.position;
@@ -274,6 +399,8 @@ size_t GraphEditor::Commit() {
   inserts_.clear();
   removals_.clear();
   casts_.clear();
+  replaced_.clear();
+  index_.clear();  // nodes were added and freed: index the model anew when asked
   return edits_.size();
 }
 

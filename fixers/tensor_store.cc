@@ -1,9 +1,10 @@
 #include "fixers/tensor_store.h"
 
-
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <stdexcept>
+#include <vector>
 
 #include "fixers/atomic_file.h"
 #include "lint/dtype.h"
@@ -80,6 +81,46 @@ bool TensorStore::Convert(onnx::TensorProto& t, int32_t to, Overflow overflow) {
   if (!IsConvertibleFloat(it->second.dtype) || !IsConvertibleFloat(to)) return false;
   t.set_data_type(to);  // the bytes follow when written
   return true;
+}
+
+namespace {
+
+double LargestIn(const char* data, uint64_t count, int32_t dtype) {
+  constexpr uint64_t kBlock = 1 << 16;
+  std::vector<double> decoded(static_cast<size_t>(std::min(count, kBlock)));
+  const size_t width = static_cast<size_t>(DtypeBits(dtype) / 8);
+  double largest = 0;
+  for (uint64_t at = 0; at < count; at += kBlock) {
+    const uint64_t n = std::min(count - at, kBlock);
+    ConvertElements(data + at * width, static_cast<size_t>(n), dtype, kDouble, Overflow::kInfinity,
+                    reinterpret_cast<char*>(decoded.data()));
+    for (uint64_t i = 0; i < n; ++i) {
+      const double x = std::fabs(decoded[static_cast<size_t>(i)]);
+      if (std::isfinite(x) && x > largest) largest = x;
+    }
+  }
+  return largest;
+}
+
+}  // namespace
+
+double TensorStore::LargestMagnitude(const onnx::TensorProto& t) {
+  auto it = sources_.find(&t);
+  if (it == sources_.end()) {
+    if (!IsConvertibleFloat(t.data_type())) return -1;
+    onnx::TensorProto copy = t;  // in memory, so small enough to copy
+    if (!ConvertTensor(copy, kDouble)) return -1;
+    return LargestIn(copy.raw_data().data(), copy.raw_data().size() / sizeof(double), kDouble);
+  }
+  Source& s = it->second;
+  if (!IsConvertibleFloat(s.dtype)) return -1;
+  try {
+    const MappedFile& file = Open(s);
+    return LargestIn(reinterpret_cast<const char*>(file.data() + s.offset), s.length / (DtypeBits(s.dtype) / 8),
+                     s.dtype);
+  } catch (const std::runtime_error&) {
+    return -1;  // the writer reports an unreadable source with its own message
+  }
 }
 
 void TensorStore::Share(const onnx::TensorProto& original, const onnx::TensorProto& copy) {

@@ -29,6 +29,9 @@ class TensorStore {
   bool Deferred(const onnx::TensorProto& t) const { return sources_.count(&t) != 0; }
   // Converts a tensor to `to`: now when in memory, at write time when deferred.
   bool Convert(onnx::TensorProto& t, int32_t to, Overflow overflow);
+  // The largest finite magnitude a float tensor holds (0 when empty), or -1 when its
+  // bytes cannot be read as one of the float types converted.
+  double LargestMagnitude(const onnx::TensorProto& t);
   // `copy` (a copy of `original`) gets its bytes from the same place.
   void Share(const onnx::TensorProto& original, const onnx::TensorProto& copy);
 

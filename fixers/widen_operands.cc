@@ -80,7 +80,8 @@ std::string WidenValue(FixContext& ctx, int value, const std::vector<Request>& r
       }
       const std::string name = copy.output(0);
       ctx.editor.InsertNode(ctx.Nodes(v.graph), ctx.Node(v.node).index + 1, std::move(copy), g.path,
-                            "Constant '" + name + "': " + DtypeName(to) + " copy of '" + v.name + "'");
+                            "Constant '" + name + "': " + DtypeName(to) + " copy of '" + v.name + "'",
+                            IsExactConversion(from, to) ? EditEffect::kExact : EditEffect::kLossy);
       Rewire(ctx, reqs, name);
       return "";
     }
@@ -95,66 +96,43 @@ std::string WidenValue(FixContext& ctx, int value, const std::vector<Request>& r
     return WidenValue(ctx, v.from, {Request{call, k, to, reqs.front().findings}}, to);
   }
   if (std::string why = ctx.FunctionBlocker(v.graph); !why.empty()) return why;
-  if (std::string why = ctx.CastBlocker(v.graph, from, to); !why.empty()) {
-    // No Cast can carry it: the model's own input may take the wider type instead. That
-    // changes what callers must feed, so only with --unsafe-fixes.
-    if (v.graph != 0 || v.origin != OriginKind::kGraphInput || v.initializer != nullptr) return why;
-    if (!ctx.options.unsafe) return why + "; --unsafe-fixes would declare graph input '" + v.name + "' as " +
-                                   DtypeName(to);
-    for (const auto& in : g.proto->input()) {
-      if (in.name() == v.name) ctx.editor.SetElemType(in, to, g.path, "graph input");
-    }
-    return "";
-  }
-  Rewire(ctx, reqs, ctx.editor.InsertCast(ctx.Nodes(v.graph), ctx.CastPosition(v), v.name, to, g.path));
+  // No Cast can carry it: the rule offers declaring the model's own input wider instead
+  // (retype-graph-input), which is another fix.
+  if (std::string why = ctx.CastBlocker(v.graph, from, to); !why.empty()) return why;
+  Rewire(ctx, reqs, ctx.editor.InsertCast(ctx.Nodes(v.graph), ctx.CastPosition(v), v.name, from, to, g.path));
   return "";
 }
 
 }  // namespace
 
-std::string WidenOperands(FixContext& ctx, const std::vector<const Finding*>& findings,
-                          std::vector<std::string>& reasons) {
+void WidenOperands(FixContext& ctx, const std::vector<const Finding*>& findings, std::vector<std::string>& reasons) {
   reasons.assign(findings.size(), "");
   // (value, target type) -> requests, in a stable order; one request per (node, slot),
   // shared by the findings it answers (Gemm's B and C both ask to widen A).
   std::map<std::pair<int, int32_t>, std::vector<Request>> requests;
   std::map<std::pair<int, int>, std::pair<std::pair<int, int32_t>, size_t>> asked;
   for (size_t i = 0; i < findings.size(); ++i) {
-    const Finding& f = *findings[i];
-    const int nid = ctx.NodeAt(f.location);
+    const FixSuggestion& fix = *findings[i]->fix;
+    const int nid = ctx.NodeAt(findings[i]->location);
     if (nid < 0) {
       reasons[i] = "the node was not found";
       continue;
     }
     const NodeRecord& node = ctx.Node(nid);
-    for (const ParamBinding& b : node.bindings) {
-      const bool mine = std::any_of(b.slots.begin(), b.slots.end(),
-                                    [&](const SlotType& s) { return s.slot == f.location.input_index; });
-      if (!b.conflict || !mine) continue;
-      int32_t widest = kUndefined;
-      bool floats = true;
-      for (const SlotType& s : b.slots) {
-        const ValueRecord& v = ctx.Value(node.inputs[static_cast<size_t>(s.slot)]);
-        const int32_t e = ElemType(*v.type);
-        floats &= v.type->has_tensor_type() && IsConvertibleFloat(e);
-        if (DtypeBits(e) > DtypeBits(widest)) widest = e;
+    for (int slot : fix.slots) {
+      const int value = slot >= 0 && static_cast<size_t>(slot) < node.inputs.size() ? node.inputs[static_cast<size_t>(slot)] : -1;
+      if (value < 0 || !ctx.Value(value).Known()) {
+        reasons[i] = "input " + std::to_string(slot) + " of " + NodeLabel(node) + " is missing or of unknown type";
+        break;
       }
-      if (!floats) {
-        reasons[i] = "the operands are not all floating-point tensors";
+      auto known = asked.find({nid, slot});
+      if (known != asked.end()) {
+        requests[known->second.first][known->second.second].findings.push_back(i);
         continue;
       }
-      for (const SlotType& s : b.slots) {
-        const int value = node.inputs[static_cast<size_t>(s.slot)];
-        if (ElemType(*ctx.Value(value).type) == widest) continue;
-        auto known = asked.find({nid, s.slot});
-        if (known != asked.end()) {
-          requests[known->second.first][known->second.second].findings.push_back(i);
-          continue;
-        }
-        auto& list = requests[{value, widest}];
-        asked[{nid, s.slot}] = {{value, widest}, list.size()};
-        list.push_back(Request{nid, s.slot, widest, {i}});
-      }
+      auto& list = requests[{value, fix.to}];
+      asked[{nid, slot}] = {{value, fix.to}, list.size()};
+      list.push_back(Request{nid, slot, fix.to, {i}});
     }
   }
   for (const auto& [key, reqs] : requests) {
@@ -164,7 +142,18 @@ std::string WidenOperands(FixContext& ctx, const std::vector<const Finding*>& fi
       for (size_t f : r.findings) reasons[f] = why;
     }
   }
-  return "";
+}
+
+std::string RetypeGraphInput(FixContext& ctx, const Finding& f) {
+  const FixSuggestion& fix = *f.fix;
+  const GraphRecord& main = ctx.Graph(0);
+  for (const auto& in : main.proto->input()) {
+    if (in.name() != fix.value) continue;
+    if (!in.type().has_tensor_type()) return "graph input '" + fix.value + "' is not a tensor";
+    ctx.editor.SetElemType(in, fix.to, main.path, "graph input", EditEffect::kInterface);
+    return "";
+  }
+  return "graph input '" + fix.value + "' was not found";
 }
 
 }  // namespace onnxtidy

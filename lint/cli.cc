@@ -207,15 +207,38 @@ nlohmann::ordered_json CountsJson(const SeverityCounts& c) {
   return {{"error", c.error}, {"warning", c.warning}, {"info", c.info}};
 }
 
-nlohmann::ordered_json RecordJson(const FixRecord& r) {
-  return {{"rule", r.rule},
-          {"message", r.message},
-          {"title", r.title},
-          {"safety", r.safety},
-          {"reason", r.reason},
-          {"location", {{"graph", r.location.graph}, {"node", r.location.node},
-                        {"node_index", r.location.node_index}, {"input_index", r.location.input_index},
-                        {"output_index", r.location.output_index}, {"value", r.location.value}}}};
+nlohmann::ordered_json LocationJson(const Location& l) {
+  return {{"graph", l.graph},
+          {"node", l.node},
+          {"node_index", l.node_index},
+          {"input_index", l.input_index},
+          {"output_index", l.output_index},
+          {"value", l.value}};
+}
+
+nlohmann::ordered_json RecordJson(const FixRecord& r, bool applied) {
+  return {{"rule", r.rule},         {"message", r.message},
+          {"title", r.title},       {"safety", r.safety},
+          {"reason", r.reason},     {"effect", applied ? EditEffectName(r.effect) : ""},
+          {"location", LocationJson(r.location)}};
+}
+
+nlohmann::ordered_json FindingsJson(const std::vector<Finding>& findings) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const Finding& f : findings) {
+    out.push_back({{"rule", f.rule}, {"message", f.message}, {"location", LocationJson(f.location)}});
+  }
+  return out;
+}
+
+// "path:graph:#3: " for a finding's place, as check prints it.
+std::string Where(const std::string& path, const Location& l) {
+  return path + ":" + l.graph + (l.node_index >= 0 ? ":#" + std::to_string(l.node_index) : "") + ": ";
+}
+
+// The command that would make a model deployable on the target, for the summary.
+std::string DeployCommand(const std::string& path, const Target& target) {
+  return "onnx-tidy fix " + path + " -o FIXED.onnx --precision float32 --target " + target.name();
 }
 
 struct FixOutcome {
@@ -258,9 +281,9 @@ FixOutcome FixOne(const std::string& path, const Options& opts, const FixOptions
   return out;
 }
 
-void PrintFixText(const FixOutcome& o, bool diff) {
+void PrintFixText(const FixOutcome& o, const Options& opts, const FixOptions& fix_opts) {
   const FixResult& r = o.result;
-  if (diff && r.changed()) {
+  if (opts.diff && r.changed()) {
     std::cout << "--- " << o.path << "\n+++ " << o.path << " (fixed)\n";
     std::string graph;
     for (const Edit& e : r.edits) {
@@ -269,26 +292,41 @@ void PrintFixText(const FixOutcome& o, bool diff) {
                 << e.action << ": " << e.detail << "\n";
     }
   }
-  for (const FixRecord& a : r.applied) {
-    std::cout << o.path << ":" << a.location.graph
-              << (a.location.node_index >= 0 ? ":#" + std::to_string(a.location.node_index) : "")
-              << ": fixed: " << a.title << " [" << a.rule << "]\n";
+  // A model nothing was written of has nothing fixed: its applied fixes are only plans.
+  const bool failed = !r.verify_error.empty();
+  if (!failed) {
+    const char* verb = o.written || !r.changed() ? "fixed" : "would fix";
+    for (const FixRecord& a : r.applied) {
+      std::cout << Where(o.path, a.location) << verb << ": " << a.title << " [" << a.rule << "]\n";
+    }
   }
   for (const FixRecord& d : r.declined) {
-    std::cout << o.path << ":" << d.location.graph
-              << (d.location.node_index >= 0 ? ":#" + std::to_string(d.location.node_index) : "")
-              << ": not fixed: " << d.message << " [" << d.rule << "]\n    reason: " << d.reason << "\n";
+    std::cout << Where(o.path, d.location) << "not fixed: " << d.message << " [" << d.rule << "]\n    reason: "
+              << d.reason << "\n";
   }
   auto count = [](size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); };
-  std::cout << o.path << ": " << count(r.applied.size(), "fix", "fixes") << ", " << count(r.edits.size(), "edit", "edits")
-            << " in " << count(static_cast<size_t>(r.passes), "pass", "passes") << "; errors: "
-            << r.before.error << " before, " << r.after().error << " after; ";
-  if (!r.verify_error.empty()) {
+  std::cout << o.path << ": " << count(r.applied.size(), "fix", "fixes") << ", " << count(r.edits.size(), "edit", "edits");
+  std::vector<std::string> extra;
+  if (r.tensors_converted > 0) extra.push_back(count(static_cast<size_t>(r.tensors_converted), "tensor", "tensors") + " converted");
+  if (r.kept_wide > 0) extra.push_back(count(static_cast<size_t>(r.kept_wide), "part", "parts") + " kept wider");
+  if (fix_opts.precision && r.float_weights > 0) {
+    extra.push_back(std::to_string(static_cast<int>(100.0 * r.float_weights_converted / r.float_weights)) +
+                    "% of float weights in " + DtypeName(*fix_opts.precision));
+  }
+  for (size_t i = 0; i < extra.size(); ++i) std::cout << (i == 0 ? " (" : ", ") << extra[i] << (i + 1 == extra.size() ? ")" : "");
+  std::cout << " in " << count(static_cast<size_t>(r.passes), "pass", "passes") << "; errors: " << r.before.error
+            << " before, " << r.after().error << " after; ";
+  if (failed) {
     std::cout << "nothing written\n";
   } else if (o.written) {
     std::cout << "wrote " << o.output << "\n";
   } else {
     std::cout << (r.changed() ? "dry run, nothing written\n" : "nothing to change\n");
+  }
+  if (!failed && !r.target_gaps.empty() && fix_opts.target != nullptr) {
+    std::cout << o.path << ": not deployable on " << fix_opts.target->name() << ": "
+              << count(r.target_gaps.size(), "node has", "nodes have") << " no kernel there (first: "
+              << r.target_gaps.front().message << "); to convert: " << DeployCommand(o.path, *fix_opts.target) << "\n";
   }
 }
 
@@ -344,18 +382,37 @@ int RunFix(const Options& opts) {
     const FixResult& r = o.result;
     for (const std::string& n : r.notices) std::cerr << path << ": warning: " << n << "\n";
     if (!r.verify_error.empty()) {
-      std::cerr << "onnx-tidy: error: " << path << ": the fixed model failed verification, nothing written: "
-                << r.verify_error << "\n";
+      if (r.problems.empty()) {
+        std::cerr << "onnx-tidy: error: " << path << ": nothing written: " << r.verify_error << "\n";
+      } else {
+        // Name what is wrong, as check would, before the checker's own words.
+        std::cerr << "onnx-tidy: error: " << path << ": nothing written: the result still has "
+                  << r.problems.size() << " problem(s):\n";
+        constexpr size_t kShown = 20;
+        for (size_t i = 0; i < r.problems.size() && i < kShown; ++i) {
+          const Finding& f = r.problems[i];
+          std::cerr << "    " << Where(path, f.location) << SeverityName(f.severity) << ": " << f.message << " ["
+                    << f.rule << "]\n";
+        }
+        if (r.problems.size() > kShown) std::cerr << "    ... and " << r.problems.size() - kShown << " more\n";
+        std::cerr << "    " << r.verify_error << "\n";
+      }
     }
     const SeverityCounts after = r.after();
-    if (exit_code == kExitClean && (!r.verify_error.empty() || !r.declined.empty() || after.error > 0)) {
+    const bool undeployable = fix_opts.target != nullptr && !r.target_gaps.empty();
+    if (exit_code == kExitClean && (!r.verify_error.empty() || !r.declined.empty() || after.error > 0 || undeployable)) {
       exit_code = kExitFindings;
     }
     if (opts.format == "json") {
       nlohmann::ordered_json applied = nlohmann::ordered_json::array(), declined = applied, edits = applied;
-      for (const FixRecord& a : r.applied) applied.push_back(RecordJson(a));
-      for (const FixRecord& d : r.declined) declined.push_back(RecordJson(d));
-      for (const Edit& e : r.edits) edits.push_back({{"graph", e.graph}, {"action", e.action}, {"detail", e.detail}});
+      for (const FixRecord& a : r.applied) applied.push_back(RecordJson(a, true));
+      for (const FixRecord& d : r.declined) declined.push_back(RecordJson(d, false));
+      for (const Edit& e : r.edits) {
+        edits.push_back({{"graph", e.graph}, {"action", e.action}, {"detail", e.detail},
+                         {"effect", EditEffectName(e.effect)}});
+      }
+      nlohmann::ordered_json share = nullptr;
+      if (fix_opts.precision && r.float_weights > 0) share = r.float_weights_converted / r.float_weights;
       models.push_back({{"path", path},
                         {"output", o.written ? o.output : ""},
                         {"written", o.written},
@@ -365,10 +422,15 @@ int RunFix(const Options& opts) {
                         {"edits", edits},
                         {"notices", r.notices},
                         {"verify_error", r.verify_error},
+                        {"problems", FindingsJson(r.problems)},
+                        {"target_gaps", FindingsJson(r.target_gaps)},
+                        {"tensors_converted", r.tensors_converted},
+                        {"kept_wide", r.kept_wide},
+                        {"float_weights_converted", share},
                         {"before", CountsJson(r.before)},
                         {"remaining", CountsJson(after)}});
     } else {
-      PrintFixText(o, opts.diff);
+      PrintFixText(o, opts, fix_opts);
     }
   }
   if (opts.format == "json") {

@@ -23,6 +23,21 @@ const char* FixSafetyName(FixSafety s) {
   return "display-only";
 }
 
+const char* FixKindName(FixKind k) {
+  switch (k) {
+    case FixKind::kNone: return "none";
+    case FixKind::kWidenOperands: return "widen-operands";
+    case FixKind::kRetypeGraphInput: return "retype-graph-input";
+    case FixKind::kWidenJoin: return "widen-join";
+    case FixKind::kRetypeValueInfo: return "retype-value-info";
+    case FixKind::kCastGraphOutput: return "cast-graph-output";
+    case FixKind::kConvertInitializer: return "convert-initializer";
+    case FixKind::kRemoveCast: return "remove-cast";
+    case FixKind::kSortGraph: return "sort-graph";
+  }
+  return "none";
+}
+
 std::string OneLine(std::string message) {
   for (char& c : message) {
     if (c == '\n' || c == '\r') c = ' ';

@@ -1,5 +1,7 @@
 #include "lint/dtype.h"
 
+#include <algorithm>
+
 namespace onnxtidy {
 
 std::string DtypeName(int32_t t) {
@@ -88,6 +90,20 @@ bool IsSignedInt(int32_t t) { return t == kInt4 || t == kInt8 || t == kInt16 || 
 bool IsUnsignedInt(int32_t t) { return t == kUint4 || t == kUint8 || t == kUint16 || t == kUint32 || t == kUint64; }
 
 }  // namespace
+
+bool IsConvertibleFloat(int32_t t) { return t == kFloat || t == kBfloat16 || t == kFloat16 || t == kDouble; }
+
+int32_t CommonExactType(const std::vector<int32_t>& types) {
+  std::vector<int32_t> candidates = types;
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](int32_t a, int32_t b) { return DtypeBits(a) < DtypeBits(b); });
+  candidates.push_back(kFloat);
+  candidates.push_back(kDouble);
+  for (int32_t c : candidates) {
+    if (std::all_of(types.begin(), types.end(), [&](int32_t t) { return IsExactConversion(t, c); })) return c;
+  }
+  return kUndefined;
+}
 
 bool IsExactConversion(int32_t from, int32_t to) {
   if (from == to) return true;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "onnx/onnx_pb.h"
 
@@ -43,6 +44,14 @@ std::string DtypeName(int32_t elem_type);
 
 // True for the IEEE-like floating types (float8 .. double).
 bool IsFloatingPoint(int32_t elem_type);
+
+// True for the float types onnx-tidy converts stored tensors between: float32,
+// bfloat16, float16 and double (fixers/float_convert).
+bool IsConvertibleFloat(int32_t elem_type);
+
+// The narrowest of `types` (or failing that float32, then double) that holds every one
+// of them exactly; kUndefined when none does. float16 with bfloat16 gives float32.
+int32_t CommonExactType(const std::vector<int32_t>& types);
 
 // Size in bits of one element, 0 when not fixed (string) or unknown.
 int DtypeBits(int32_t elem_type);

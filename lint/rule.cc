@@ -11,6 +11,7 @@ const char* FixAvailabilityName(FixAvailability f) {
     case FixAvailability::kNone: return "none";
     case FixAvailability::kSafe: return "safe";
     case FixAvailability::kUnsafe: return "unsafe";
+    case FixAvailability::kDisplayOnly: return "display-only";
   }
   return "none";
 }

@@ -11,7 +11,7 @@
 
 namespace onnxtidy {
 
-enum class FixAvailability { kNone, kSafe, kUnsafe };
+enum class FixAvailability { kNone, kSafe, kUnsafe, kDisplayOnly };
 const char* FixAvailabilityName(FixAvailability f);
 
 struct RuleInfo {
@@ -69,7 +69,10 @@ class NodeView {
 // A read-only view of one graph (main, subgraph or function instance) and its I/O.
 class GraphView {
  public:
-  GraphView(const TypedModel& tm, int graph) : tm_(tm), graph_(tm.graphs[static_cast<size_t>(graph)]) {}
+  GraphView(const TypedModel& tm, int graph)
+      : tm_(tm), id_(graph), graph_(tm.graphs[static_cast<size_t>(graph)]) {}
+
+  int id() const { return id_; }
 
   const GraphRecord& record() const { return graph_; }
   const TypedModel& model() const { return tm_; }
@@ -79,6 +82,7 @@ class GraphView {
 
  private:
   const TypedModel& tm_;
+  int id_;
   const GraphRecord& graph_;
 };
 

@@ -21,10 +21,12 @@ FixSuggestion WideningFix(const TypedModel& tm, const NodeView& node, const Cont
     narrow += (narrow.empty() ? "" : ", ") + m.role;
   }
   if (!exact) {
-    return {"give " + node.Label() + " " + join.what + " one type", FixSafety::kDisplayOnly,
-            "no member's type holds all the others' values exactly; which type is right needs a decision"};
+    return FixSuggestion::Display("give " + node.Label() + " " + join.what + " one type",
+                                  "no member's type holds all the others' values exactly; which type is right needs "
+                                  "a decision");
   }
-  return {"widen " + narrow + " to " + DtypeName(widest) + " (insert a Cast)", FixSafety::kSafe, ""};
+  return FixSuggestion::Of(FixKind::kWidenJoin, widest, "widen " + narrow + " to " + DtypeName(widest) +
+                           " (insert a Cast)", FixSafety::kSafe);
 }
 
 bool DeclaredOtherwise(const TypedModel& tm, const JoinMember& m) {

@@ -13,6 +13,49 @@ std::string Show(const onnx::TypeProto& t) {
   return t.has_tensor_type() ? DtypeName(t.tensor_type().elem_type()) : TypeString(t);
 }
 
+// A graph output keeps its declared type through a Cast after its producer.
+FixSuggestion OutputCastFix(const GraphView& graph, const ValueRecord& v, const onnx::TypeProto& declared) {
+  const std::string title = "cast '" + v.name + "' to the declared " + Show(declared) + " at the output";
+  if (!declared.has_tensor_type() || !v.type->has_tensor_type()) {
+    return FixSuggestion::Display(title, "only tensor outputs are cast");
+  }
+  if (v.origin != OriginKind::kNodeOutput || v.node < 0 || graph.model().nodes[static_cast<size_t>(v.node)].graph != graph.id()) {
+    return FixSuggestion::Display(title, "the output is not computed by a node of its graph (it is an input, "
+                                         "initializer or outer value)");
+  }
+  const int32_t from = ElemType(*v.type), to = declared.tensor_type().elem_type();
+  // Rounding a float to the float type the graph declares returns what the declaration
+  // promises callers; any other inexact Cast changes values.
+  if (IsExactConversion(from, to) || (IsConvertibleFloat(from) && IsConvertibleFloat(to))) {
+    return FixSuggestion::Of(FixKind::kCastGraphOutput, to, title, FixSafety::kSafe);
+  }
+  return FixSuggestion::Of(FixKind::kCastGraphOutput, to, title, FixSafety::kUnsafe,
+                           PrecisionLoss(from, to) + ": the Cast changes the values returned");
+}
+
+// An initializer default takes the type its graph input declares: exact only when
+// widening between the float types the fixer converts.
+FixSuggestion InitializerFix(const std::string& name, int32_t stored, int32_t declared) {
+  const std::string title = "convert initializer '" + name + "' to " + DtypeName(declared);
+  if (!IsConvertibleFloat(stored) || !IsConvertibleFloat(declared)) {
+    return FixSuggestion::Display(title, "only float32, float16, bfloat16 and double tensors are converted");
+  }
+  if (IsExactConversion(stored, declared)) {
+    return FixSuggestion::Of(FixKind::kConvertInitializer, declared, title, FixSafety::kSafe);
+  }
+  return FixSuggestion::Of(FixKind::kConvertInitializer, declared, title, FixSafety::kUnsafe,
+                           PrecisionLoss(stored, declared) + ": converting the stored values narrows them");
+}
+
+// A value_info is a declaration: following the computed type changes no value.
+FixSuggestion ValueInfoFix(const ValueRecord& v, const onnx::TypeProto& declared) {
+  const std::string title = "update value_info '" + v.name + "' to " + Show(*v.type);
+  if (!declared.has_tensor_type() || !v.type->has_tensor_type()) {
+    return FixSuggestion::Display(title, "only tensor declarations are updated");
+  }
+  return FixSuggestion::Of(FixKind::kRetypeValueInfo, ElemType(*v.type), title, FixSafety::kSafe);
+}
+
 class DeclaredTypeMismatchRule final : public Rule {
  public:
   const RuleInfo& info() const override {
@@ -33,8 +76,7 @@ class DeclaredTypeMismatchRule final : public Rule {
       Finding& f = out.Add(graph.ValueLocation(v), "graph output '" + v.name + "' is declared " + Show(declared) +
                                                        " but is " + prov.dtype + " (" + prov.origin + ")");
       f.provenance.push_back(std::move(prov));
-      f.fix = FixSuggestion{"cast '" + v.name + "' to the declared " + Show(declared) + " at the output",
-                            FixSafety::kSafe, ""};
+      f.fix = OutputCastFix(graph, v, declared);
     }
     for (int id : g.inputs) {
       const ValueRecord& v = graph.Value(id);
@@ -45,8 +87,7 @@ class DeclaredTypeMismatchRule final : public Rule {
                                                        " but its initializer holds " + DtypeName(stored));
       f.notes.push_back("onnxruntime refuses this at load: the initializer's element type does not match the "
                         "graph input's");
-      f.fix = FixSuggestion{"convert initializer '" + v.name + "' to " + Show(*v.type), FixSafety::kUnsafe,
-                            "converting stored values may lose precision when narrowing"};
+      f.fix = InitializerFix(v.name, stored, v.type->tensor_type().elem_type());
     }
   }
 
@@ -77,8 +118,8 @@ class DeclaredTypeMismatchRule final : public Rule {
                                                          " produces " + prov.dtype + " (" + prov.origin + ")");
         f.notes.push_back("onnxruntime: Type (" + v.type_string() + ") of output arg (" + v.name + ") of node (" +
                           n.name() + ") does not match expected type (" + TypeString(vi->second->type()) + ")");
+        f.fix = ValueInfoFix(v, vi->second->type());
         f.provenance.push_back(std::move(prov));
-        f.fix = FixSuggestion{"update value_info '" + v.name + "' to " + prov.dtype, FixSafety::kSafe, ""};
       }
     }
   }

@@ -1,6 +1,7 @@
 // Flags an input or output whose dtype the op's schema does not allow at the model's opset.
 // Docs: docs/rules/dtype-not-allowed.md
 #include <algorithm>
+#include <optional>
 
 #include "lint/dtype.h"
 #include "onnx/defs/schema.h"
@@ -30,10 +31,43 @@ int FirstVersionAllowing(const NodeRecord& node, int slot, bool is_input, const 
   return 0;
 }
 
+// Widening an input exactly to a type the formal allows keeps its values, when nothing
+// else shares the formal's type parameter (Pow-13's exponent Y in bfloat16 becomes
+// float); otherwise which operands change is a decision.
+std::optional<FixSuggestion> WideningFix(const NodeView& node, int slot, const onnx::OpSchema::FormalParameter& formal,
+                                         const ValueRecord& v) {
+  const NodeRecord& r = node.record();
+  const int32_t from = ElemType(*v.type);
+  if (!v.type->has_tensor_type() || !IsConvertibleFloat(from)) return std::nullopt;
+  if (IsTypeParam(*r.schema, formal.GetTypeStr())) {
+    for (size_t s = 0; s < r.inputs.size(); ++s) {
+      const auto* other = InputFormal(*r.schema, static_cast<int>(s));
+      if (static_cast<int>(s) != slot && r.inputs[s] >= 0 && other != nullptr &&
+          other->GetTypeStr() == formal.GetTypeStr()) {
+        return std::nullopt;
+      }
+    }
+    for (size_t s = 0; s < r.outputs.size(); ++s) {
+      const auto* other = OutputFormal(*r.schema, static_cast<int>(s));
+      if (r.outputs[s] >= 0 && other != nullptr && other->GetTypeStr() == formal.GetTypeStr()) return std::nullopt;
+    }
+  }
+  for (int32_t to : {kFloat, kDouble}) {
+    if (!IsExactConversion(from, to) || !AllowsType(formal, TypeString(TensorType(to)))) continue;
+    FixSuggestion fix = FixSuggestion::Of(FixKind::kWidenOperands, to,
+                                          "widen '" + v.name + "' to " + DtypeName(to) + ", which " +
+                                              r.op_type() + " allows", FixSafety::kSafe);
+    fix.slots.push_back(slot);
+    return fix;
+  }
+  (void)node;
+  return std::nullopt;
+}
+
 class DtypeNotAllowedRule final : public Rule {
  public:
   const RuleInfo& info() const override {
-    static const RuleInfo kInfo{"dtype-not-allowed", Severity::kError, FixAvailability::kNone,
+    static const RuleInfo kInfo{"dtype-not-allowed", Severity::kError, FixAvailability::kSafe,
                                 "an input or output has a dtype the op does not allow at the model's opset"};
     return kInfo;
   }
@@ -76,6 +110,9 @@ class DtypeNotAllowedRule final : public Rule {
                         std::to_string(v2) + " or later would accept it");
     }
     f.provenance.push_back(std::move(prov));
+    if (is_input) {
+      if (auto fix = WideningFix(node, slot, *formal, v)) f.fix = std::move(*fix);
+    }
   }
 };
 

@@ -11,7 +11,7 @@ namespace {
 class LossyCastRoundTripRule final : public Rule {
  public:
   const RuleInfo& info() const override {
-    static const RuleInfo kInfo{"lossy-cast-round-trip", Severity::kWarning, FixAvailability::kNone,
+    static const RuleInfo kInfo{"lossy-cast-round-trip", Severity::kWarning, FixAvailability::kDisplayOnly,
                                 "a narrowing Cast and its way back (float32 -> float16 -> float32) lose precision"};
     return kInfo;
   }
@@ -28,8 +28,8 @@ class LossyCastRoundTripRule final : public Rule {
     f.notes.push_back(PrecisionLoss(origin, cast->from) + ", so values of '" + cast->before->input +
                       "' change; removing both Casts would change the model's results too");
     f.provenance.push_back(node.InputProvenance(0));
-    f.fix = FixSuggestion{"remove both Casts only if the precision loss is unintended", FixSafety::kDisplayOnly,
-                          "removing a narrowing round trip changes computed values"};
+    f.fix = FixSuggestion::Display("remove both Casts only if the precision loss is unintended",
+                                   "removing a narrowing round trip changes computed values");
   }
 };
 

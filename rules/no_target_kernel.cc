@@ -17,7 +17,7 @@ struct TypedSlot {
 class NoTargetKernelRule final : public Rule {
  public:
   const RuleInfo& info() const override {
-    static const RuleInfo kInfo{"no-target-kernel", Severity::kWarning, FixAvailability::kUnsafe,
+    static const RuleInfo kInfo{"no-target-kernel", Severity::kWarning, FixAvailability::kDisplayOnly,
                                 "the deployment target (--target) has no kernel for this op and dtype"};
     return kInfo;
   }
@@ -51,8 +51,10 @@ class NoTargetKernelRule final : public Rule {
                                "--precision float32");
       f.notes.push_back("target: " + target->description());
       f.provenance.push_back(where.is_input ? node.InputProvenance(where.slot) : node.OutputProvenance(where.slot));
-      f.fix = FixSuggestion{"convert the model to float32 (onnx-tidy fix --precision float32)", FixSafety::kUnsafe,
-                            "computing in another precision changes values"};
+      // No fixer applies this per finding: it is a whole-model conversion the user asks for.
+      f.fix = FixSuggestion::Display("onnx-tidy fix --precision float32 --target " + target->name() +
+                                         " converts the model so that every op has a kernel",
+                                     "a whole-model precision change, applied only when asked for with --precision");
     }
   }
 };

@@ -1,32 +1,65 @@
 // Flags inputs bound to the same type parameter of an op schema that disagree on dtype.
 // Docs: docs/rules/operand-dtype-mismatch.md
+#include <algorithm>
+
 #include "lint/dtype.h"
 #include "rules/registry.h"
 
 namespace onnxtidy {
 namespace {
 
-// Widening a narrower float operand to the widest one among the bound operands keeps
-// every value exactly; that is the fix `onnx-tidy fix` applies.
-FixSuggestion WideningFix(const NodeView& node, const ParamBinding& b, const SlotType& dissenter) {
-  const ValueRecord* d = node.Input(dissenter.slot);
-  int32_t widest = kUndefined;
+// Widening every operand to the narrowest type that holds them all keeps every value
+// exactly (float16 with bfloat16 meet in float32); the fix says how each one changes.
+FixSuggestion WideningFix(const NodeView& node, const ParamBinding& b) {
+  std::vector<int32_t> types;
   bool all_float = true;
   for (const SlotType& s : b.slots) {
-    const int32_t e = ElemType(*node.Input(s.slot)->type);
-    all_float &= IsFloatingPoint(e) && node.Input(s.slot)->type->has_tensor_type();
-    if (DtypeBits(e) > DtypeBits(widest)) widest = e;
+    const ValueRecord* v = node.Input(s.slot);
+    types.push_back(ElemType(*v->type));
+    all_float &= v->type->has_tensor_type() && IsConvertibleFloat(types.back());
   }
-  if (!all_float) {
-    return {"cast the operands of " + node.Label() + " to one type", FixSafety::kDisplayOnly,
-            "not all operands are floating-point tensors; which type is right needs a decision"};
+  const int32_t to = all_float ? CommonExactType(types) : kUndefined;
+  if (to == kUndefined) {
+    return FixSuggestion::Display("cast the operands of " + node.Label() + " to one type",
+                                  "not all operands are float32, float16, bfloat16 or double tensors; which type is "
+                                  "right needs a decision");
   }
-  const int32_t mine = ElemType(*d->type);
-  if (mine == widest) {
-    return {"widen the narrower operands of " + node.Label() + " to " + DtypeName(widest), FixSafety::kSafe, ""};
+  FixSuggestion fix = FixSuggestion::Of(FixKind::kWidenOperands, to, "", FixSafety::kSafe);
+  // A Cast carries bfloat16 only from opset 13; a value that needs one below that
+  // can be widened only by declaring the model's own input wider.
+  const bool casts_bf16 = node.record().opset >= 13;
+  const ValueRecord* blocked = nullptr;
+  std::string widened;
+  for (const SlotType& s : b.slots) {
+    const ValueRecord* v = node.Input(s.slot);
+    const int32_t from = ElemType(*v->type);
+    if (from == to) continue;
+    fix.slots.push_back(s.slot);
+    widened += (widened.empty() ? "'" : ", '") + v->name + "'";
+    const bool stored = v->constant && v->origin != OriginKind::kGraphInput && v->origin != OriginKind::kNodeOutput;
+    if (!stored && !casts_bf16 && (from == kBfloat16 || to == kBfloat16)) blocked = v;
   }
-  const char* how = d->constant && d->origin != OriginKind::kGraphInput ? "rewrite stored tensor" : "insert a Cast";
-  return {"widen '" + d->name + "' to " + DtypeName(widest) + " (" + how + ")", FixSafety::kSafe, ""};
+  const bool mixed = std::find(types.begin(), types.end(), to) == types.end();
+  const std::string how = mixed ? " (neither type holds the other; " + DtypeName(to) + " holds both exactly)" : "";
+  if (blocked == nullptr) {
+    const ValueRecord* d = node.Input(fix.slots.front());
+    const bool one = fix.slots.size() == 1;
+    const char* method = d->constant && d->origin != OriginKind::kGraphInput ? "rewrite stored tensor" : "insert a Cast";
+    fix.title = "widen " + widened + " to " + DtypeName(to) + (one && !mixed ? std::string(" (") + method + ")" : how);
+    return fix;
+  }
+  const std::string why = "a Cast carries bfloat16 only from opset 13 (this node is at opset " +
+                          std::to_string(node.record().opset) + ")";
+  const ValueRecord& g = *blocked;
+  if (g.graph != 0 || g.origin != OriginKind::kGraphInput || g.initializer != nullptr || fix.slots.size() != 1) {
+    return FixSuggestion::Display("widen " + widened + " to " + DtypeName(to), why);
+  }
+  FixSuggestion retype = FixSuggestion::Of(FixKind::kRetypeGraphInput, to,
+                                           "declare graph input '" + g.name + "' as " + DtypeName(to),
+                                           FixSafety::kUnsafe,
+                                           why + "; declaring the input wider changes what callers must feed");
+  retype.value = g.name;
+  return retype;
 }
 
 class OperandDtypeMismatchRule final : public Rule {
@@ -54,7 +87,7 @@ class OperandDtypeMismatchRule final : public Rule {
         f.provenance.reserve(2);  // not an initializer list: that would copy both
         f.provenance.push_back(ref_prov);
         f.provenance.push_back(std::move(prov));
-        f.fix = WideningFix(node, b, s);
+        f.fix = WideningFix(node, b);
       }
     }
   }

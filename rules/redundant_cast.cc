@@ -8,12 +8,15 @@
 namespace onnxtidy {
 namespace {
 
-FixSuggestion RemovalFix(const NodeView& node, const std::string& title) {
+// Its readers read `source` instead; the Cast goes.
+FixSuggestion RemovalFix(const NodeView& node, const std::string& title, const std::string& source) {
   const std::string escapes = node.OutputEscapes(0);
   if (!escapes.empty()) {
-    return {title, FixSafety::kDisplayOnly, "its output '" + node.Output(0)->name + "' is " + escapes};
+    return FixSuggestion::Display(title, "its output '" + node.Output(0)->name + "' is " + escapes);
   }
-  return {title, FixSafety::kSafe, ""};
+  FixSuggestion fix = FixSuggestion::Of(FixKind::kRemoveCast, kUndefined, title, FixSafety::kSafe);
+  fix.value = source;
+  return fix;
 }
 
 class RedundantCastRule final : public Rule {
@@ -31,7 +34,8 @@ class RedundantCastRule final : public Rule {
       Finding& f = out.Add(node.InputLocation(0), node.Label() + ": '" + node.Input(0)->name + "' is already " +
                                                       DtypeName(cast->to) + "; the Cast does nothing");
       f.provenance.push_back(node.InputProvenance(0));
-      f.fix = RemovalFix(node, "remove " + node.Label() + " and use '" + node.Input(0)->name + "' directly");
+      f.fix = RemovalFix(node, "remove " + node.Label() + " and use '" + node.Input(0)->name + "' directly",
+                         node.Input(0)->name);
       return;
     }
     if (!cast->before || cast->before->origin != cast->to || !IsExactConversion(cast->to, cast->from)) return;
@@ -40,7 +44,8 @@ class RedundantCastRule final : public Rule {
                              NodeLabel(*cast->before->node) + " widened from " + DtypeName(cast->to) + " to " +
                              DtypeName(cast->from) + "; the pair is a no-op");
     f.provenance.push_back(node.InputProvenance(0));
-    f.fix = RemovalFix(node, "use '" + cast->before->input + "' in place of '" + node.Output(0)->name + "'");
+    f.fix = RemovalFix(node, "use '" + cast->before->input + "' in place of '" + node.Output(0)->name + "'",
+                       cast->before->input);
   }
 };
 

@@ -33,7 +33,7 @@ TEST(NoTargetKernel, Bfloat16MatMulHasNoCpuKernel) {
   EXPECT_EQ(f[0].severity, Severity::kWarning);
   EXPECT_EQ(f[0].message, "MatMul #0: onnxruntime-cpu has no kernel for MatMul-13 with T=bfloat16 (it has: double, "
                           "float); convert to float32: onnx-tidy fix --precision float32");
-  EXPECT_EQ(f[0].fix->safety, FixSafety::kUnsafe);
+  EXPECT_EQ(f[0].fix->safety, FixSafety::kDisplayOnly);
 }
 
 TEST(NoTargetKernel, OnlyWithATarget) {

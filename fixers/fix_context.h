@@ -69,7 +69,7 @@ std::string RemoveRedundantCast(FixContext& ctx, const Finding& finding);
 
 // --precision: plans the type of every float value (fixers/precision.cc says how) and
 // edits the model to it, ops that cannot compute in `to` wrapped in Casts. Returns how
-// many parts stayed wider (each has a "keep-wide" note in the edit log).
+// many parts stayed wider (each has a "keep-wide" note).
 int ConvertPrecision(FixContext& ctx, int32_t to);
 
 }  // namespace onnxtidy

@@ -205,6 +205,7 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
     }
     editor.Commit();
     result.edits.insert(result.edits.end(), editor.edits().begin(), editor.edits().end());
+    result.notes.insert(result.notes.end(), editor.notes().begin(), editor.notes().end());
     if (!result.verify_error.empty()) return result;
     // Only edits count as progress: a fix that claims success but edits nothing would
     // otherwise loop until the pass limit.

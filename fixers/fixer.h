@@ -53,6 +53,7 @@ struct FixResult {
   std::vector<FixRecord> applied;
   std::vector<FixRecord> declined;
   std::vector<Edit> edits;
+  std::vector<Edit> notes;  // what was left as it is on purpose, and why (keep-wide, kept)
   std::vector<std::string> notices;
   std::vector<Finding> remaining;  // findings of the fixed model
   // Non-empty: nothing may be written, and why (declined before any edit, or the result
@@ -63,7 +64,7 @@ struct FixResult {
   std::vector<Finding> target_gaps;
   int passes = 0;
   int tensors_converted = 0;  // stored tensors rewritten to another type
-  int kept_wide = 0;          // --precision: parts that stayed wider, each with a keep-wide edit
+  int kept_wide = 0;          // --precision: parts that stayed wider, each with a keep-wide note
   // --precision: elements of float initializers before, and how many hold the new type after.
   double float_weights = 0;
   double float_weights_converted = 0;

@@ -360,7 +360,7 @@ void GraphEditor::SetIntAttribute(const onnx::NodeProto& node, const std::string
 }
 
 void GraphEditor::Note(const std::string& graph_path, const std::string& action, const std::string& detail) {
-  Log(graph_path, action, detail);
+  notes_.push_back({graph_path, action, detail, EditEffect::kExact});
 }
 
 size_t GraphEditor::Commit() {

@@ -98,13 +98,14 @@ class GraphEditor {
   void SetCastTarget(const onnx::NodeProto& cast, int32_t to, const std::string& graph_path);
   void SetIntAttribute(const onnx::NodeProto& node, const std::string& name, int64_t value,
                        const std::string& graph_path, EditEffect effect);
-  // A record only: something the fixer decided not to change, and why.
+  // Not an edit: something the fixer decided to leave as it is, and why ("keep-wide").
   void Note(const std::string& graph_path, const std::string& action, const std::string& detail);
 
   // Applies queued insertions and removals. Returns the number of edits so far.
   size_t Commit();
 
   const std::vector<Edit>& edits() const { return edits_; }
+  const std::vector<Edit>& notes() const { return notes_; }
   Overflow overflow = Overflow::kInfinity;
   // Where tensors whose bytes are not in memory get converted; null: all in memory.
   TensorStore* store = nullptr;
@@ -142,6 +143,7 @@ class GraphEditor {
   std::map<const NodeList*, std::set<const onnx::NodeProto*>> removals_;
   std::map<std::tuple<const NodeList*, std::string, int32_t>, std::string> casts_;
   std::vector<Edit> edits_;
+  std::vector<Edit> notes_;
 };
 
 }  // namespace onnxtidy

@@ -388,7 +388,7 @@ void ConvertNode(FixContext& ctx, const Plan& plan, int id) {
 
 // A node that cannot compute in the new type reads float32 through Casts and hands its
 // results back in the planned type.
-bool WrapNode(FixContext& ctx, const Plan& plan, const Plan::Wrapped& w) {
+void WrapNode(FixContext& ctx, const Plan& plan, const Plan::Wrapped& w) {
   const NodeRecord& node = ctx.Node(w.node);
   const GraphRecord& g = ctx.Graph(node.graph);
   const onnx::NodeProto& editable = ctx.EditableNode(w.node);
@@ -417,8 +417,8 @@ bool WrapNode(FixContext& ctx, const Plan& plan, const Plan::Wrapped& w) {
     ctx.editor.InsertCastAs(ctx.Nodes(node.graph), node.index + 1, wide, kFloat, planned, name, g.path);
     wrapped = true;
   }
-  if (wrapped) ctx.editor.Note(g.path, "keep-wide", NodeLabel(node) + " computes in float32: " + w.why);
-  return wrapped;
+  ctx.editor.Note(g.path, "keep-wide", NodeLabel(node) + " computes in float32" +
+                                        (wrapped ? " between Casts: " : ": ") + w.why);
 }
 
 bool IsCastTo(const FixContext& ctx, int node, int32_t to) {
@@ -475,7 +475,8 @@ int ConvertPrecision(FixContext& ctx, int32_t to) {
     }
   }
   int kept = 0;
-  for (const Plan::Wrapped& w : plan.wrapped()) kept += WrapNode(ctx, plan, w) ? 1 : 0;
+  for (const Plan::Wrapped& w : plan.wrapped()) WrapNode(ctx, plan, w);
+  kept += static_cast<int>(plan.wrapped().size());
   for (const auto& [id, why] : plan.Kept()) {
     const ValueRecord& v = ctx.Value(id);
     ctx.editor.Note(ctx.Graph(v.graph).path, "keep-wide",

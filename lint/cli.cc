@@ -304,6 +304,7 @@ void PrintFixText(const FixOutcome& o, const Options& opts, const FixOptions& fi
     std::cout << Where(o.path, d.location) << "not fixed: " << d.message << " [" << d.rule << "]\n    reason: "
               << d.reason << "\n";
   }
+  for (const Edit& n : r.notes) std::cout << o.path << ":" << n.graph << ": kept: " << n.detail << "\n";
   auto count = [](size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); };
   std::cout << o.path << ": " << count(r.applied.size(), "fix", "fixes") << ", " << count(r.edits.size(), "edit", "edits");
   std::vector<std::string> extra;
@@ -411,6 +412,8 @@ int RunFix(const Options& opts) {
         edits.push_back({{"graph", e.graph}, {"action", e.action}, {"detail", e.detail},
                          {"effect", EditEffectName(e.effect)}});
       }
+      nlohmann::ordered_json notes = nlohmann::ordered_json::array();
+      for (const Edit& e : r.notes) notes.push_back({{"graph", e.graph}, {"action", e.action}, {"detail", e.detail}});
       nlohmann::ordered_json share = nullptr;
       if (fix_opts.precision && r.float_weights > 0) share = r.float_weights_converted / r.float_weights;
       models.push_back({{"path", path},
@@ -420,6 +423,7 @@ int RunFix(const Options& opts) {
                         {"applied", applied},
                         {"declined", declined},
                         {"edits", edits},
+                        {"notes", notes},
                         {"notices", r.notices},
                         {"verify_error", r.verify_error},
                         {"problems", FindingsJson(r.problems)},

@@ -408,6 +408,37 @@ class FixCliTest(unittest.TestCase):
                 self.assertFalse(os.path.exists(out))
         self.assertEqual(self.read(self.src), self.original)
 
+    def test_a_selection_of_no_rule_leaves_the_file_byte_identical(self):
+        proc = run("fix", "--in-place", "--ignore", "*", self.src)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)  # no rule, no finding: as check says
+        self.assertEqual(self.read(self.src), self.original)
+        config = os.path.join(self.dir, "onnx-tidy.toml")
+        with open(config, "w") as f:
+            f.write('[per-file-ignores]\n"*.onnx" = ["*"]\n')
+        proc = run("fix", "--in-place", "--config", config, self.src)
+        self.assertEqual(self.read(self.src), self.original, proc.stdout + proc.stderr)
+        self.assertNotIn(": fixed:", proc.stdout)
+
+    def test_a_result_that_fails_verification_names_its_nodes(self):
+        # The no-op Cast is fixable; the int8 MatMul (MatMul-13 has no int8) is not, so
+        # onnx's checker refuses the result: the nodes come first, then its own line.
+        path = os.path.join(self.dir, "int8.onnxtxt")
+        with open(path, "w") as f:
+            f.write('<ir_version: 8, opset_import: ["" : 17]>\n'
+                    'g (int8[2,2] a, int8[2,2] b) => (int8[2,2] y) {\n'
+                    '  c = Cast <to = 3> (a)\n  y = MatMul (c, b)\n}\n')
+        out = os.path.join(self.dir, "out.onnx")
+        proc = run("fix", path, "-o", out)
+        self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
+        self.assertFalse(os.path.exists(out))
+        lines = proc.stderr.splitlines()
+        self.assertIn("nothing written", lines[0])
+        named = [i for i, line in enumerate(lines) if ":#0: error: MatMul #0" in line and "[dtype-not-allowed]" in line]
+        checker = [i for i, line in enumerate(lines) if "onnx checker:" in line]
+        self.assertTrue(named and checker, proc.stderr)
+        self.assertLess(named[0], checker[0])
+        self.assertNotIn(": fixed:", proc.stdout)  # nothing was written, so nothing was fixed
+
     def test_an_unfixable_model_is_not_written_and_says_why(self):
         path = os.path.join(self.dir, "old.onnxtxt")
         with open(path, "w") as f:

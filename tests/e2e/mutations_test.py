@@ -102,25 +102,32 @@ def mutate(model):
     return None, []
 
 
+def mutated_corpus(folder):
+    """Every corpus model with no finding that onnx's checker accepts and that mutate()
+    changes, saved into `folder`; returns {saved path: (flipped value, expectations)}."""
+    cases = {}
+    originals = common.check_json(common.corpus_models())
+    for path, report in sorted(originals.items()):
+        if report["findings"]:
+            continue
+        model = onnx.load(path)
+        if not common.checker_accepts(model):
+            continue
+        name, expected = mutate(model)
+        if not expected:
+            continue
+        out = os.path.join(folder, os.path.relpath(os.path.dirname(path), common.CORPUS_DIR).replace("/", "__") + ".onnx")
+        onnx.save(model, out)
+        cases[out] = (name, expected)
+    return cases
+
+
 class MutationTest(unittest.TestCase):
     maxDiff = None
 
     def test_flipped_operands_are_found_at_their_consumer(self):
         with common.tempdir() as tmp:
-            cases = {}
-            originals = common.check_json(common.corpus_models())
-            for path, report in originals.items():
-                if report["findings"]:
-                    continue
-                model = onnx.load(path)
-                if not common.checker_accepts(model):
-                    continue
-                name, expected = mutate(model)
-                if not expected:
-                    continue
-                out = os.path.join(tmp, os.path.relpath(os.path.dirname(path), common.CORPUS_DIR).replace("/", "__") + ".onnx")
-                onnx.save(model, out)
-                cases[out] = (name, expected)
+            cases = mutated_corpus(tmp)
             print(f"{len(cases)} mutated corpus models")
             self.assertGreaterEqual(len(cases), 450)  # 500 with libonnx-testdata 1.12
             reports = common.check_json(sorted(cases))
@@ -143,18 +150,7 @@ class FixMutationsTest(unittest.TestCase):
         with common.tempdir() as tmp:
             written = declined = 0
             problems = []
-            originals = common.check_json(common.corpus_models())
-            for path, report in sorted(originals.items()):
-                if report["findings"]:
-                    continue
-                model = onnx.load(path)
-                if not common.checker_accepts(model):
-                    continue
-                _, expected = mutate(model)
-                if not expected:
-                    continue
-                src = os.path.join(tmp, os.path.relpath(os.path.dirname(path), common.CORPUS_DIR).replace("/", "__") + ".onnx")
-                onnx.save(model, src)
+            for src in sorted(mutated_corpus(tmp)):
                 out = src + ".fixed.onnx"
                 proc = common.run("fix", src, "-o", out)
                 text = proc.stdout + proc.stderr

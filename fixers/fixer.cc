@@ -160,7 +160,32 @@ SeverityCounts CountBySeverity(const std::vector<Finding>& findings) {
   return c;
 }
 
+namespace {
+
+// Nothing is written after a failed verification, so nothing was fixed: the fixes it
+// applied are declined, with that reason.
+FixResult& Unwritten(FixResult& result) {
+  for (FixRecord& a : result.applied) {
+    a.reason = "nothing was written: " + result.verify_error;
+    a.effect = EditEffect::kExact;
+    result.declined.push_back(std::move(a));
+  }
+  result.applied.clear();
+  return result;
+}
+
+FixResult FixModelOnce(onnx::ModelProto& model, const FixOptions& opt, TensorStore* store);
+
+}  // namespace
+
 FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* store) {
+  FixResult result = FixModelOnce(model, opt, store);
+  return result.verify_error.empty() ? result : Unwritten(result);
+}
+
+namespace {
+
+FixResult FixModelOnce(onnx::ModelProto& model, const FixOptions& opt, TensorStore* store) {
   TensorStore in_memory;
   if (store == nullptr) store = &in_memory;
   FixResult result;
@@ -267,5 +292,7 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
   }
   return result;
 }
+
+}  // namespace
 
 }  // namespace onnxtidy

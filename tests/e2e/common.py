@@ -72,6 +72,37 @@ def to_bfloat16(tensor):
     tensor.raw_data = rounded.tobytes()
 
 
+def subgraphs(graph):
+    """The graph and every graph attribute nested in it, at any depth."""
+    yield graph
+    for node in graph.node:
+        for attr in node.attribute:
+            if attr.type == onnx.AttributeProto.GRAPH:
+                yield from subgraphs(attr.g)
+            for g in attr.graphs:
+                yield from subgraphs(g)
+
+
+def widened(tensor):
+    """The exact float32 value of a float16, bfloat16 or float32 TensorProto."""
+    if tensor.data_type == TensorProto.BFLOAT16:
+        if tensor.raw_data:
+            bits = np.frombuffer(tensor.raw_data, dtype=np.uint16).astype(np.uint32)
+        else:
+            bits = np.array(tensor.int32_data, dtype=np.uint32)
+        return (bits << 16).view(np.float32).reshape(tuple(tensor.dims))
+    return numpy_helper.to_array(tensor).astype(np.float32)
+
+
+def relative_error(got, ref):
+    """max |got - ref| / max |ref|, the measure docs/fix.md quotes."""
+    return float(np.max(np.abs(got.astype(np.float64) - ref)) / max(float(np.max(np.abs(ref))), 1e-12))
+
+
+def bits_equal(a, b):
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:

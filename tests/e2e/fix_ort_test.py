@@ -26,14 +26,6 @@ def narrow(array, dtype, name):
     return t
 
 
-def widened(tensor):
-    """The exact float32 value of a float16/bfloat16/float32 TensorProto."""
-    if tensor.data_type == BF16:
-        raw = np.frombuffer(tensor.raw_data, dtype=np.uint16).astype(np.uint32) << 16
-        return raw.view(np.float32).reshape(tuple(tensor.dims))
-    return numpy_helper.to_array(tensor).astype(np.float32)
-
-
 def widen_stored(model):
     """Reference: every float16/bfloat16 initializer and Constant widened by hand."""
     ref = onnx.ModelProto()
@@ -41,11 +33,11 @@ def widen_stored(model):
     def fix_graph(g):
         for i, t in enumerate(g.initializer):
             if t.data_type in (F16, BF16):
-                g.initializer[i].CopyFrom(numpy_helper.from_array(widened(t), t.name))
+                g.initializer[i].CopyFrom(numpy_helper.from_array(common.widened(t), t.name))
         for n in g.node:
             for a in n.attribute:
                 if n.op_type == "Constant" and a.name == "value" and a.t.data_type in (F16, BF16):
-                    a.t.CopyFrom(numpy_helper.from_array(widened(a.t), a.t.name))
+                    a.t.CopyFrom(numpy_helper.from_array(common.widened(a.t), a.t.name))
                 if a.type == onnx.AttributeProto.GRAPH:
                     fix_graph(a.g)
     fix_graph(ref.graph)
@@ -89,7 +81,7 @@ def synthetic_cases():
               [vi("x", F32, [4, 4])], [vi("p", F32, [4, 4]), vi("q", F32, [4, 4])], [wh])
     ref = onnx.ModelProto()
     ref.CopyFrom(m)
-    ref.graph.initializer.append(numpy_helper.from_array(widened(wh), "W_ref"))
+    ref.graph.initializer.append(numpy_helper.from_array(common.widened(wh), "W_ref"))
     ref.graph.node[0].input[1] = "W_ref"
     cases["shared_float16_initializer"] = (m, ref)
 
@@ -175,10 +167,6 @@ def feeds_for(m):
     return feeds
 
 
-def bits_equal(a, b):
-    return a.shape == b.shape and np.array_equal(a.view(np.uint32), b.view(np.uint32))
-
-
 class FixOrtTest(unittest.TestCase):
     maxDiff = None
 
@@ -224,7 +212,7 @@ class FixOrtTest(unittest.TestCase):
             self.assertEqual(err, "", f"{name}: the fixed model does not run")
             self.assertEqual(sorted(out), sorted(ref_out), name)
             for k in out:
-                self.assertTrue(bits_equal(out[k], ref_out[k]), f"{name}: output {k} differs from the reference")
+                self.assertTrue(common.bits_equal(out[k], ref_out[k]), f"{name}: output {k} differs from the reference")
             compared += 1
         self.assertGreaterEqual(compared, min_cases)
 
@@ -274,7 +262,7 @@ class FixOrtTest(unittest.TestCase):
         self.assertEqual(out[dst][0], "")
         self.assertEqual(sorted(out[src][1]), ["output", "stateN"])
         for name, value in out[src][1].items():
-            self.assertTrue(bits_equal(value, out[dst][1][name]), name)
+            self.assertTrue(common.bits_equal(value, out[dst][1][name]), name)
 
     def test_external_data(self):
         broken, ref = synthetic_cases()["mlp_bf16_f16_weights"]
@@ -312,7 +300,7 @@ class FixOrtTest(unittest.TestCase):
         out = ort.run([(same, feeds), (moved, feeds), (rp, feeds)])
         for dst in (same, moved):
             self.assertEqual(out[dst][0], "", out[dst][0])
-            self.assertTrue(bits_equal(out[dst][1]["y"], out[rp][1]["y"]), dst)
+            self.assertTrue(common.bits_equal(out[dst][1]["y"], out[rp][1]["y"]), dst)
         again = common.run("fix", same, "-o", os.path.join(src_dir, "again.onnx"))
         self.assertEqual(again.returncode, 0)
         with open(same, "rb") as a, open(os.path.join(src_dir, "again.onnx"), "rb") as b:
@@ -331,12 +319,12 @@ class FixOrtTest(unittest.TestCase):
         onnx.save(ref, rp)
         self.fix(src, dst, "--precision", "float32")
         # The same bfloat16-exact input for both.
-        x = widened(narrow(RNG.standard_normal((2, 4)), BF16, "x"))
+        x = common.widened(narrow(RNG.standard_normal((2, 4)), BF16, "x"))
         err, _ = ort.sessions([src])[src], None
         self.assertIn("Could not find an implementation", err)
         out = ort.run([(dst, {"x": x}), (rp, {"x": x})])
         self.assertEqual(out[dst][0], "")
-        self.assertTrue(bits_equal(out[dst][1]["y"], out[rp][1]["y"]))
+        self.assertTrue(common.bits_equal(out[dst][1]["y"], out[rp][1]["y"]))
 
     def test_float16_and_bfloat16_conversion_of_a_real_model_stay_close(self):
         # Documented in docs/fix.md: relative error of the outputs, max |fixed - original| / max |original|.
@@ -353,7 +341,7 @@ class FixOrtTest(unittest.TestCase):
                 rel = float(np.max(np.abs(got - ref)) / max(np.max(np.abs(ref)), 1e-6))
                 print(f"{precision}: output {k} relative error {rel:.2e} (bound {bound:.0e})")
                 self.assertLessEqual(rel, bound)
-                self.assertFalse(bits_equal(got, ref), "the conversion changed nothing")
+                self.assertFalse(common.bits_equal(got, ref), "the conversion changed nothing")
 
 
 if __name__ == "__main__":

@@ -100,19 +100,9 @@ def cases():
     }
 
 
-def graphs(graph):
-    yield graph
-    for node in graph.node:
-        for attr in node.attribute:
-            if attr.type == onnx.AttributeProto.GRAPH:
-                yield from graphs(attr.g)
-            for g in attr.graphs:
-                yield from graphs(g)
-
-
 def stored_tensors(model):
     """Every initializer and Constant value, in all graphs and functions."""
-    for g in graphs(model.graph):
+    for g in common.subgraphs(model.graph):
         yield from g.initializer
         yield from constant_values(g.node)
     for f in model.functions:
@@ -153,7 +143,7 @@ def widened_reference(model):
         for vi in values:
             if vi.type.tensor_type.elem_type == TP.FLOAT16:
                 vi.type.tensor_type.elem_type = TP.FLOAT
-    for g in graphs(ref.graph):
+    for g in common.subgraphs(ref.graph):
         for i, t in enumerate(g.initializer):
             if t.data_type == TP.FLOAT16:
                 g.initializer[i].CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float32), t.name))
@@ -184,14 +174,6 @@ def rounded_weights(model):
             continue
         t.CopyFrom(numpy_helper.from_array(value.astype(np.float16).astype(np.float32), t.name))
     return out
-
-
-def relative_error(got, ref):
-    return float(np.max(np.abs(got.astype(np.float64) - ref)) / max(float(np.max(np.abs(ref))), 1e-12))
-
-
-def bits_equal(a, b):
-    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
 class FixPrecisionRealTest(unittest.TestCase):
@@ -319,14 +301,14 @@ class FixPrecisionRealTest(unittest.TestCase):
             self.assertTrue(np.all(np.isfinite(got[finite])),
                             f"{label}: output {k} has {int(np.sum(~np.isfinite(got[finite])))} NaN/Inf values "
                             "where the original's are finite")
-            rel = relative_error(got, ref[k])
+            rel = common.relative_error(got, ref[k])
             if precision == "float32" and not is_fp16:
-                self.assertTrue(bits_equal(got, ref[k]), f"{label}: output {k} changed (relative error {rel:.2e})")
+                self.assertTrue(common.bits_equal(got, ref[k]), f"{label}: output {k} changed (relative error {rel:.2e})")
                 continue
             if precision == "float32":
                 bound = FLOAT32_TOLERANCE
             else:
-                floor = 0.0 if is_fp16 else relative_error(self.reference(self.path(name + ".rounded.onnx"))[k], ref[k])
+                floor = 0.0 if is_fp16 else common.relative_error(self.reference(self.path(name + ".rounded.onnx"))[k], ref[k])
                 bound = max(FLOAT16_BOUND, 2 * floor)
             print(f"{label}: output {k} relative error {rel:.2e} (bound {bound:.2e}"
                   + (f", float16 weights alone {floor:.2e})" if precision == "float16" else ")"))

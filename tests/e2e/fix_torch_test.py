@@ -51,26 +51,8 @@ def fixture(name):
     return os.path.join(FIXTURES, name + ".onnx")
 
 
-def relative_error(got, ref):
-    return float(np.max(np.abs(got.astype(np.float64) - ref)) / max(float(np.max(np.abs(ref))), 1e-12))
-
-
-def bits_equal(a, b):
-    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
-
-
-def graphs(graph):
-    yield graph
-    for node in graph.node:
-        for attr in node.attribute:
-            if attr.type == onnx.AttributeProto.GRAPH:
-                yield from graphs(attr.g)
-            for g in attr.graphs:
-                yield from graphs(g)
-
-
 def all_nodes(model):
-    for g in graphs(model.graph):
+    for g in common.subgraphs(model.graph):
         yield from g.node
     for f in model.functions:
         yield from f.node
@@ -80,26 +62,15 @@ def casts(model):
     return sum(1 for n in all_nodes(model) if n.op_type == "Cast")
 
 
-def widened(tensor):
-    """The exact float32 value of a bfloat16 or float TensorProto."""
-    if tensor.data_type == TP.BFLOAT16:
-        if tensor.raw_data:
-            bits = np.frombuffer(tensor.raw_data, dtype=np.uint16).astype(np.uint32)
-        else:
-            bits = np.array(tensor.int32_data, dtype=np.uint32)
-        return (bits << 16).view(np.float32).reshape(tuple(tensor.dims))
-    return numpy_helper.to_array(tensor).astype(np.float32)
-
-
 def widen_bfloat16_initializers(model):
     """Reference: every bfloat16 initializer rewritten as float32, exactly, by hand."""
     ref = onnx.ModelProto()
     ref.CopyFrom(model)
-    for g in graphs(ref.graph):
+    for g in common.subgraphs(ref.graph):
         widened_names = set()
         for t in g.initializer:
             if t.data_type == TP.BFLOAT16:
-                t.CopyFrom(numpy_helper.from_array(widened(t), t.name))
+                t.CopyFrom(numpy_helper.from_array(common.widened(t), t.name))
                 widened_names.add(t.name)
         for vi in list(g.input) + list(g.value_info):
             if vi.name in widened_names:
@@ -122,7 +93,7 @@ def bfloat16_places(model):
                     found.append(f"{where}: {n.op_type} '{n.name}' attribute {a.name}")
                 if a.type == onnx.AttributeProto.INT and a.name in ("to", "dtype") and a.i == TP.BFLOAT16:
                     found.append(f"{where}: {n.op_type} '{n.name}' {a.name}=bfloat16")
-    for g in graphs(model.graph):
+    for g in common.subgraphs(model.graph):
         found += [f"initializer '{t.name}'" for t in g.initializer if t.data_type == TP.BFLOAT16]
         values("input", g.input)
         values("output", g.output)
@@ -136,7 +107,7 @@ def bfloat16_places(model):
 def initializer_elements(model):
     """{data type: element count} of the float initializers of every graph."""
     counts = collections.Counter()
-    for g in graphs(model.graph):
+    for g in common.subgraphs(model.graph):
         for t in g.initializer:
             if t.data_type in (TP.FLOAT, TP.FLOAT16, TP.BFLOAT16, TP.DOUBLE):
                 counts[t.data_type] += int(np.prod(t.dims, dtype=np.int64))
@@ -270,7 +241,7 @@ class FixTorchTest(unittest.TestCase):
                 label = f"{name}: fix"
                 original = self.output(self.base, label + " (original)", fixture(name))
                 got = self.output(results, label, dst)
-                self.assertTrue(bits_equal(got, original), f"{label}: output differs from the original's by up "
+                self.assertTrue(common.bits_equal(got, original), f"{label}: output differs from the original's by up "
                                 f"to {np.max(np.abs(got - original)):.3e}")
                 gap = float(np.max(np.abs(got - self.refs["y"])))
                 self.assertLessEqual(gap, TORCH_ABS_TOLERANCE, f"{label}: max |onnxruntime - torch| = {gap:.3e}")
@@ -297,9 +268,9 @@ class FixTorchTest(unittest.TestCase):
                 label = f"{name}: fix"
                 got = self.output(results, label, dst)
                 ref = self.output(self.base, label + " (hand-widened reference)", self.path(name + ".widened.onnx"))
-                self.assertTrue(bits_equal(got, ref), f"{label}: output differs from the hand-widened reference's "
+                self.assertTrue(common.bits_equal(got, ref), f"{label}: output differs from the hand-widened reference's "
                                 f"by up to {np.max(np.abs(got - ref)):.3e}")
-                rel = relative_error(got, self.refs[BFLOAT16_WEIGHTS[name]])
+                rel = common.relative_error(got, self.refs[BFLOAT16_WEIGHTS[name]])
                 self.assertLessEqual(rel, TORCH_REL_TOLERANCE,
                                      f"{label}: relative error to torch's {BFLOAT16_WEIGHTS[name]} {rel:.3e}")
 
@@ -352,7 +323,7 @@ class FixTorchTest(unittest.TestCase):
             self.assertIsNotNone(t, f"{label}: Pow '{node}' exponent is no longer a stored tensor")
             self.assertEqual(before[node].data_type, TP.BFLOAT16, f"{label}: Pow '{node}' in the original")
             self.assertEqual(t.data_type, TP.FLOAT, f"{label}: Pow '{node}' exponent type")
-            self.assertTrue(bits_equal(numpy_helper.to_array(t), widened(before[node])),
+            self.assertTrue(common.bits_equal(numpy_helper.to_array(t), common.widened(before[node])),
                             f"{label}: Pow '{node}' exponent value {numpy_helper.to_array(t)}")
 
     # --- 2. --precision float32 ------------------------------------------------------
@@ -378,16 +349,16 @@ class FixTorchTest(unittest.TestCase):
                 got = self.output(results, label, dst)
                 if name in FLOAT32_EXPORTS:
                     ref = self.output(self.base, label + " (original)", fixture(name))
-                    self.assertTrue(bits_equal(got, ref), f"{label}: output differs from the original's by up to "
+                    self.assertTrue(common.bits_equal(got, ref), f"{label}: output differs from the original's by up to "
                                     f"{np.max(np.abs(got - ref)):.3e}")
                 elif name in BFLOAT16_WEIGHTS:
                     ref = self.output(self.base, label + " (hand-widened reference)",
                                       self.path(name + ".widened.onnx"))
-                    self.assertTrue(bits_equal(got, ref), f"{label}: output differs from the hand-widened "
+                    self.assertTrue(common.bits_equal(got, ref), f"{label}: output differs from the hand-widened "
                                     f"reference's by up to {np.max(np.abs(got - ref)):.3e}")
                 else:
-                    rel = relative_error(got, self.refs["y"])
-                    rel_bf16 = relative_error(got, self.refs["y_bf16"])
+                    rel = common.relative_error(got, self.refs["y"])
+                    rel_bf16 = common.relative_error(got, self.refs["y_bf16"])
                     print(f"{label}: relative error {rel:.3e} to torch float32 y, {rel_bf16:.3e} to torch bfloat16")
                     self.assertLess(rel, BFLOAT16_BOUND, f"{label}: relative error to torch's y {rel:.3e} "
                                     f"(to torch's bfloat16 run {rel_bf16:.3e})")
@@ -434,11 +405,11 @@ class FixTorchTest(unittest.TestCase):
                 self.assertEqual(loads[dst], "", f"{label}: onnxruntime-cpu cannot load the written model")
                 got = self.output(results, label, run)
                 self.assertTrue(np.all(np.isfinite(got)), f"{label}: {int(np.sum(~np.isfinite(got)))} NaN/Inf")
-                rel = relative_error(got, self.refs["y"])
+                rel = common.relative_error(got, self.refs["y"])
                 print(f"{label}: relative error {rel:.3e} to torch's y (bound {BFLOAT16_BOUND:.0e})")
                 self.assertLessEqual(rel, BFLOAT16_BOUND, f"{label}: relative error {rel:.3e}")
                 original = self.output(self.base, label + " (original)", fixture(name))
-                self.assertFalse(bits_equal(got, original), f"{label}: the conversion changed nothing")
+                self.assertFalse(common.bits_equal(got, original), f"{label}: the conversion changed nothing")
 
     # --- 4. --precision float16 --keep-io-types --------------------------------------
 
@@ -466,10 +437,10 @@ class FixTorchTest(unittest.TestCase):
             with self.subTest(name, part="outputs"):
                 got = self.output(results, label, dst)
                 self.assertTrue(np.all(np.isfinite(got)), f"{label}: {int(np.sum(~np.isfinite(got)))} NaN/Inf")
-                rel = relative_error(got, self.refs["y"])
+                rel = common.relative_error(got, self.refs["y"])
                 print(f"{label}: relative error {rel:.3e} to torch's y (bound {FLOAT16_BOUND:.0e})")
                 self.assertLessEqual(rel, FLOAT16_BOUND, f"{label}: relative error {rel:.3e}")
-                self.assertFalse(bits_equal(got, self.output(self.base, label, fixture(name))),
+                self.assertFalse(common.bits_equal(got, self.output(self.base, label, fixture(name))),
                                  f"{label}: the conversion changed nothing")
 
 

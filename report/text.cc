@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <string>
 
-#include "lint/reporters.h"
+#include "report/reporters.h"
 
 namespace onnxtidy {
 namespace {

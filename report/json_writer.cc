@@ -1,4 +1,7 @@
-#include "lint/json_writer.h"
+#include "report/json_writer.h"
+
+#include <charconv>
+#include <cmath>
 
 namespace onnxtidy {
 namespace {
@@ -106,6 +109,22 @@ void JsonWriter::Quoted(std::string_view s) {
 void JsonWriter::Int(int64_t v) {
   BeforeValue();
   out_ += std::to_string(v);
+}
+
+void JsonWriter::Double(double v) {
+  if (!std::isfinite(v)) return Null();
+  BeforeValue();
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  std::string_view text(buf, static_cast<size_t>(r.ptr - buf));
+  out_.append(text);
+  // As nlohmann writes it: a whole number keeps a decimal point, so it reads back as a float.
+  if (text.find_first_of(".e") == std::string_view::npos) out_ += ".0";
+}
+
+void JsonWriter::Bool(bool v) {
+  BeforeValue();
+  out_ += v ? "true" : "false";
 }
 
 void JsonWriter::Null() {

@@ -1,9 +1,9 @@
-#include "lint/json_writer.h"
-#include "lint/reporters.h"
+#include "report/json_writer.h"
+#include "report/reporters.h"
 
 namespace onnxtidy {
-namespace {
 
+// check's and fix's reports share this shape (null for an absent index).
 void Write(JsonWriter& w, const Location& l) {
   w.BeginObject();
   w.Field("graph", l.graph);
@@ -15,6 +15,8 @@ void Write(JsonWriter& w, const Location& l) {
   w.Field("value", l.value);
   w.EndObject();
 }
+
+namespace {
 
 void Write(JsonWriter& w, const Provenance& p) {
   w.BeginObject();

@@ -1,4 +1,4 @@
-#include "lint/config.h"
+#include "tools/onnx-tidy/config.h"
 
 #include <fnmatch.h>
 

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lint/diagnostics.h"
+
 namespace onnxtidy {
 
 class JsonWriter {
@@ -20,12 +22,16 @@ class JsonWriter {
   void Key(std::string_view key);
   void String(std::string_view s);
   void Int(int64_t v);
+  void Double(double v);  // shortest form that reads back the same; non-finite: null
+  void Bool(bool v);
   void Null();
 
   // "key": value shorthands.
   void Field(std::string_view key, std::string_view s) { Key(key), String(s); }
   void Field(std::string_view key, const char* s) { Key(key), String(s); }
   void Field(std::string_view key, int64_t v) { Key(key), Int(v); }
+  void Field(std::string_view key, int v) { Key(key), Int(v); }
+  void Field(std::string_view key, bool v) { Key(key), Bool(v); }
   // An index that may be absent (-1): null.
   void Index(std::string_view key, int v) {
     Key(key);
@@ -47,5 +53,8 @@ class JsonWriter {
   std::vector<Level> stack_;
   bool after_key_ = false;
 };
+
+// A finding's location, in the shape check's and fix's reports share (report/json.cc).
+void Write(JsonWriter& w, const Location& location);
 
 }  // namespace onnxtidy

@@ -1,0 +1,55 @@
+// Reporters format findings; they decide nothing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "fixers/fixer.h"
+#include "lint/diagnostics.h"
+#include "lint/rule.h"
+#include "lint/target.h"
+
+namespace onnxtidy {
+
+// Compiler style: "file:graph:#index: error: message [rule-id]" and indented notes,
+// then a one-line total. Load errors and notices are for stderr, not here.
+void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& out);
+
+// One JSON document (docs/report.schema.json).
+void WriteJsonReport(const std::vector<ModelReport>& reports, std::ostream& out);
+
+// One model's `fix`, as the command line ran it.
+struct FixReport {
+  std::string path;
+  std::string output;  // where it was to be written
+  bool written = false;
+  std::string error;  // load or write failure (exit 2)
+  FixResult result;
+};
+
+// What the fix was asked for, which the reports mention.
+struct FixReportOptions {
+  bool diff = false;                 // print the edit log as a diff
+  std::optional<int32_t> precision;  // --precision
+  const Target* target = nullptr;    // --target
+};
+
+// "fixed:" (or "would fix:") and "not fixed:" lines, what was kept, and a summary line;
+// with --target, whether the result is deployable there (fix_text.cc).
+void WriteFixText(const FixReport& report, const FixReportOptions& options, std::ostream& out);
+// Why nothing was written, naming the nodes still wrong before the checker's line: for
+// stderr.
+void WriteFixFailure(const FixReport& report, std::ostream& err);
+// One JSON document (docs/fix-report.schema.json), fix_json.cc.
+void WriteFixJson(const std::vector<FixReport>& reports, const FixReportOptions& options, std::ostream& out);
+
+// `onnx-tidy rules`: one line per rule, a JSON document, or the Markdown index that
+// docs/rules/README.md is (rules_list.cc).
+void WriteRulesText(const std::vector<const Rule*>& rules, std::ostream& out);
+void WriteRulesJson(const std::vector<const Rule*>& rules, std::ostream& out);
+void WriteRulesMarkdown(const std::vector<const Rule*>& rules, std::ostream& out);
+
+}  // namespace onnxtidy

@@ -251,7 +251,13 @@ FixResult FixModelOnce(onnx::ModelProto& model, const FixOptions& opt, TensorSto
   result.remaining = after.findings;
   for (const Finding& f : after.findings) {
     if (f.rule == NoTargetKernel().info().id) result.target_gaps.push_back(f);
-    if (!f.fix || f.fix->kind == FixKind::kNone || f.fix->safety == FixSafety::kDisplayOnly) continue;
+    if (!f.fix || f.fix->kind == FixKind::kNone || f.fix->safety == FixSafety::kDisplayOnly) {
+      // An error no fixer can remove is still why the model is not clean: say so.
+      if (f.severity == Severity::kError) {
+        result.declined.push_back(Record(f, f.fix ? "no automatic fix: " + f.fix->reason : "no fix is known for it"));
+      }
+      continue;
+    }
     auto r = reasons.find(Key(f));
     std::string why = r != reasons.end()        ? r->second
                       : !Applicable(f, opt)     ? "unsafe, applied only with --unsafe-fixes (" + f.fix->title +

@@ -150,6 +150,14 @@ std::string RetypeGraphInput(FixContext& ctx, const Finding& f) {
   for (const auto& in : main.proto->input()) {
     if (in.name() != fix.value) continue;
     if (!in.type().has_tensor_type()) return "graph input '" + fix.value + "' is not a tensor";
+    // Its initializer default (IR < 4) takes the declared type too, exactly.
+    for (int id : main.inputs) {
+      const ValueRecord& v = ctx.Value(id);
+      if (v.name != fix.value || v.initializer == nullptr) continue;
+      if (!ctx.editor.RetypeTensor(*v.initializer, fix.to, main.path, "initializer '" + v.name + "'")) {
+        return "the initializer of graph input '" + fix.value + "' cannot be converted";
+      }
+    }
     ctx.editor.SetElemType(in, fix.to, main.path, "graph input", EditEffect::kInterface);
     return "";
   }

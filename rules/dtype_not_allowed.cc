@@ -31,36 +31,53 @@ int FirstVersionAllowing(const NodeRecord& node, int slot, bool is_input, const 
   return 0;
 }
 
-// Widening an input exactly to a type the formal allows keeps its values, when nothing
-// else shares the formal's type parameter (Pow-13's exponent Y in bfloat16 becomes
-// float); otherwise which operands change is a decision.
+// Widening the inputs bound to the formal's type parameter exactly, to the narrowest
+// type the op allows that holds them all, keeps every value (torch 1.13's bfloat16 Pow
+// exponent at opsets 13/14 becomes float; a bfloat16 HardSwish input computes in float,
+// and its output with it).
 std::optional<FixSuggestion> WideningFix(const NodeView& node, int slot, const onnx::OpSchema::FormalParameter& formal,
                                          const ValueRecord& v) {
   const NodeRecord& r = node.record();
-  const int32_t from = ElemType(*v.type);
-  if (!v.type->has_tensor_type() || !IsConvertibleFloat(from)) return std::nullopt;
+  if (!v.type->has_tensor_type() || !IsConvertibleFloat(ElemType(*v.type))) return std::nullopt;
+  std::vector<int> slots = {slot};
   if (IsTypeParam(*r.schema, formal.GetTypeStr())) {
+    slots.clear();
     for (size_t s = 0; s < r.inputs.size(); ++s) {
       const auto* other = InputFormal(*r.schema, static_cast<int>(s));
-      if (static_cast<int>(s) != slot && r.inputs[s] >= 0 && other != nullptr &&
-          other->GetTypeStr() == formal.GetTypeStr()) {
-        return std::nullopt;
+      if (r.inputs[s] >= 0 && other != nullptr && other->GetTypeStr() == formal.GetTypeStr()) {
+        slots.push_back(static_cast<int>(s));
       }
     }
-    for (size_t s = 0; s < r.outputs.size(); ++s) {
-      const auto* other = OutputFormal(*r.schema, static_cast<int>(s));
-      if (r.outputs[s] >= 0 && other != nullptr && other->GetTypeStr() == formal.GetTypeStr()) return std::nullopt;
-    }
+  }
+  std::vector<int32_t> types;
+  for (int s : slots) {
+    const ValueRecord* in = node.Input(s);
+    if (in == nullptr || !in->Known() || !in->type->has_tensor_type()) return std::nullopt;
+    types.push_back(ElemType(*in->type));
+    if (!IsConvertibleFloat(types.back())) return std::nullopt;
   }
   for (int32_t to : {kFloat, kDouble}) {
-    if (!IsExactConversion(from, to) || !AllowsType(formal, TypeString(TensorType(to)))) continue;
+    if (!AllowsType(formal, TypeString(TensorType(to))) ||
+        !std::all_of(types.begin(), types.end(), [&](int32_t t) { return IsExactConversion(t, to); })) {
+      continue;
+    }
     FixSuggestion fix = FixSuggestion::Of(FixKind::kWidenOperands, to,
-                                          "widen '" + v.name + "' to " + DtypeName(to) + ", which " +
-                                              r.op_type() + " allows", FixSafety::kSafe);
-    fix.slots.push_back(slot);
+                                          "widen '" + v.name + "' to " + DtypeName(to) + ", which " + r.op_type() +
+                                              " allows",
+                                          FixSafety::kSafe);
+    for (size_t k = 0; k < slots.size(); ++k) {
+      if (types[k] == to) continue;
+      fix.slots.push_back(slots[k]);
+      // A Cast carries bfloat16 only from opset 13; a stored tensor is rewritten instead.
+      const ValueRecord* in = node.Input(slots[k]);
+      const bool stored = in->constant && (in->origin == OriginKind::kInitializer || in->origin == OriginKind::kConstantNode);
+      if (!stored && types[k] == kBfloat16 && r.opset < 13) {
+        return FixSuggestion::Display(fix.title, "a Cast carries bfloat16 only from opset 13 (this node is at opset " +
+                                                     std::to_string(r.opset) + ")");
+      }
+    }
     return fix;
   }
-  (void)node;
   return std::nullopt;
 }
 

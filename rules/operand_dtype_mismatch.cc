@@ -51,11 +51,14 @@ FixSuggestion WideningFix(const NodeView& node, const ParamBinding& b) {
   const std::string why = "a Cast carries bfloat16 only from opset 13 (this node is at opset " +
                           std::to_string(node.record().opset) + ")";
   const ValueRecord& g = *blocked;
-  if (g.graph != 0 || g.origin != OriginKind::kGraphInput || g.initializer != nullptr || fix.slots.size() != 1) {
+  if (g.graph != 0 || g.origin != OriginKind::kGraphInput || fix.slots.size() != 1) {
     return FixSuggestion::Display("widen " + widened + " to " + DtypeName(to), why);
   }
-  FixSuggestion retype = FixSuggestion::Of(FixKind::kRetypeGraphInput, to,
-                                           "declare graph input '" + g.name + "' as " + DtypeName(to),
+  // An initializer that is also a graph input (IR < 4) is a default callers may replace:
+  // rewriting it widens the declaration callers see too.
+  const std::string what = g.initializer != nullptr ? "graph input '" + g.name + "' and its initializer" :
+                                                       "graph input '" + g.name + "'";
+  FixSuggestion retype = FixSuggestion::Of(FixKind::kRetypeGraphInput, to, "declare " + what + " as " + DtypeName(to),
                                            FixSafety::kUnsafe,
                                            why + "; declaring the input wider changes what callers must feed");
   retype.value = g.name;

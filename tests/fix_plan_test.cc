@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "fixers/fixer.h"
@@ -253,6 +254,58 @@ g (float[1,1,4,4] x, float[1,1,2,2] w) => (float[1,1,3,3] y) {
   opts.precision = kBfloat16;
   opts.target = FindTarget("onnxruntime-cpu");
   FixClean(m, opts);  // FixClean also fixes the result again and expects no edit
+}
+
+TEST(FixPlan, AnInputAnOpRefusesIsWidenedWithWhatItsTypeParameterBinds) {
+  // HardSwish-14 has no bfloat16: x computes in float, and y with it.
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 14]>
+g (bfloat16[2] x) => (float[2] y) { y = HardSwish (x) })");
+  const auto findings = Lint(m);
+  const auto refused = std::find_if(findings.begin(), findings.end(),
+                                    [](const Finding& f) { return f.rule == "dtype-not-allowed"; });
+  ASSERT_NE(refused, findings.end());
+  ASSERT_TRUE(refused->fix);
+  EXPECT_EQ(refused->fix->safety, FixSafety::kSafe);
+  FixResult r = FixClean(m);
+  EXPECT_THAT(Ops(m.graph()), ElementsAre("Cast", "HardSwish"));
+  for (const FixRecord& a : r.applied) EXPECT_EQ(a.effect, EditEffect::kExact) << a.title;
+}
+
+TEST(FixPlan, NoSafeFixIsPromisedThatACastCannotCarry) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 6, opset_import: ["" : 10]>
+g (bfloat16[2] x) => (bool[2] y) { y = IsInf (x) })");
+  const auto findings = Lint(m);
+  ASSERT_FALSE(findings.empty());
+  ASSERT_TRUE(findings[0].fix);
+  EXPECT_EQ(findings[0].fix->safety, FixSafety::kDisplayOnly);
+  EXPECT_THAT(findings[0].fix->reason, HasSubstr("opset 13"));
+  FixResult r = FixModel(m, {});
+  ASSERT_EQ(r.declined.size(), 1u);  // an error no fixer removes still says why
+  EXPECT_THAT(r.declined[0].reason, HasSubstr("no automatic fix"));
+}
+
+TEST(FixPlan, AWeightThatIsAlsoAGraphInputIsRetypedWhole) {
+  // IR 3 lists initializers among the graph inputs; below opset 13 no Cast carries
+  // bfloat16, so the weight and its declaration widen together, which callers see.
+  onnx::ModelProto m = Parse(R"(<ir_version: 3, opset_import: ["" : 9]>
+g (float[1,2] x, bfloat16[2,2] w) => (float[1,2] y) { y = MatMul (x, w) })");
+  const onnx::ValueInfoProto declared = m.graph().input(1);
+  ToInitializer(m, "w");
+  m.mutable_graph()->add_input()->CopyFrom(declared);
+  FixResult safe = FixModel(m, {});
+  EXPECT_THAT(safe.edits, IsEmpty());
+  bool offered = false;
+  for (const FixRecord& d : safe.declined) {
+    offered |= d.reason.find("declare graph input 'w' and its initializer as float") != std::string::npos;
+  }
+  EXPECT_TRUE(offered);
+  FixOptions unsafe;
+  unsafe.unsafe = true;
+  FixResult r = FixClean(m, unsafe);
+  EXPECT_EQ(Initializer(m.graph(), "w")->data_type(), kFloat);
+  EXPECT_EQ(m.graph().input(1).type().tensor_type().elem_type(), kFloat);
+  ASSERT_EQ(r.applied.size(), 1u);
+  EXPECT_EQ(r.applied[0].effect, EditEffect::kInterface);
 }
 
 TEST(GraphEditor, LaterEditsSeeEarlierReplacements) {

@@ -63,7 +63,7 @@ def checker_accepts(model):
 
 def to_bfloat16(tensor):
     """Rewrites a float32 TensorProto as bfloat16 (round to nearest even) in place."""
-    arr = numpy_helper.to_array(tensor).astype(np.float32)
+    arr = numpy_helper.to_array(tensor).astype(np.float32).reshape(-1)  # a 0-d array has no view()
     bits = arr.view(np.uint32).astype(np.uint64)
     rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
     tensor.ClearField("float_data")

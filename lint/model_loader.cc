@@ -1,6 +1,7 @@
 #include "lint/model_loader.h"
 
 #include "lint/diagnostics.h"
+#include "lint/external_data.h"
 #include "lint/paths.h"
 
 #include <google/protobuf/io/coded_stream.h>
@@ -148,6 +149,21 @@ void CheckPath(const std::string& path) {
     throw LoadError("cannot open '" + path + "': " + std::strerror(errno));
   }
   if (S_ISDIR(st.st_mode)) throw LoadError("'" + path + "' is a directory, not a model file");
+  // A FIFO or a device would block or never end.
+  if (!S_ISREG(st.st_mode)) throw LoadError("'" + path + "' is not a regular file, not a model file");
+}
+
+// What every loaded model must have, however it was read.
+void CheckModel(const LoadedModel& out, const std::string& origin, const LoadOptions& options) {
+  if (!out.model->has_graph() || out.model->ir_version() <= 0) {
+    throw LoadError("'" + origin + "' is not an ONNX model (no " +
+                    std::string(out.model->has_graph() ? "ir_version" : "graph") + ")");
+  }
+  if (options.external_data == ExternalDataPolicy::kRefuse) {
+    if (std::string why = FirstExternalDataProblem(*out.model, out.dir); !why.empty()) {
+      throw LoadError("'" + origin + "': refusing its external data: " + why);
+    }
+  }
 }
 
 }  // namespace
@@ -162,9 +178,10 @@ onnx::ModelProto ParseModelText(const std::string& text, const std::string& orig
   return model;
 }
 
-LoadedModel LoadModel(const std::string& path) {
+LoadedModel LoadModel(const std::string& path, const LoadOptions& options) {
   LoadedModel out;
   out.path = path;
+  out.dir = DirName(path);
   out.arena = std::make_shared<google::protobuf::Arena>();
   out.model = google::protobuf::Arena::CreateMessage<onnx::ModelProto>(out.arena.get());
   CheckPath(path);
@@ -179,6 +196,7 @@ LoadedModel LoadModel(const std::string& path) {
   if (LooksLikeText(path, head)) {
     *out.model = ParseModelText(std::string(reinterpret_cast<const char*>(file.data()), file.size()), path);
     out.file.reset();
+    CheckModel(out, path, options);
     return out;
   }
   const std::string invalid = "'" + path + "' is not a valid ONNX model (protobuf parse failed: truncated or not a model)";
@@ -194,10 +212,32 @@ LoadedModel LoadModel(const std::string& path) {
   if (!out.stripped.empty() && out.stripped.back().index >= out.model->graph().initializer_size()) {
     throw LoadError(invalid);
   }
-  if (!out.model->has_graph() || out.model->ir_version() <= 0) {
-    throw LoadError("'" + path + "' is not an ONNX model (no " +
-                    std::string(out.model->has_graph() ? "ir_version" : "graph") + ")");
+  CheckModel(out, path, options);
+  return out;
+}
+
+LoadedModel LoadModel(std::string_view bytes, const std::string& base_dir, const LoadOptions& options,
+                      const std::string& origin) {
+  LoadedModel out;
+  out.path = origin;
+  out.dir = base_dir.empty() ? "." : base_dir;
+  out.arena = std::make_shared<google::protobuf::Arena>();
+  out.model = google::protobuf::Arena::CreateMessage<onnx::ModelProto>(out.arena.get());
+  if (bytes.empty()) throw LoadError("'" + origin + "' is empty, not an ONNX model");
+  const size_t first = bytes.substr(0, 4096).find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && bytes[first] == '<') {
+    *out.model = ParseModelText(std::string(bytes), origin);
+    CheckModel(out, origin, options);
+    return out;
   }
+  if (bytes.size() > INT_MAX) throw LoadError("'" + origin + "' is larger than 2 GB: load it from a file");
+  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                               static_cast<int>(bytes.size()));
+  stream.SetTotalBytesLimit(INT_MAX);
+  if (!out.model->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
+    throw LoadError("'" + origin + "' is not a valid ONNX model (protobuf parse failed: truncated or not a model)");
+  }
+  CheckModel(out, origin, options);
   return out;
 }
 

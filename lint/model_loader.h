@@ -50,8 +50,14 @@ enum class ExternalDataPolicy {
   kReport,  // loaded as is: the unsafe-external-data rule reports it (check)
 };
 
+// Subgraphs (If/Loop/Scan bodies) may nest this deep by default. protobuf's parser and
+// the type pass recurse once per level, so a hostile file nesting thousands deep is
+// refused with this limit named instead of exhausting the stack. Real models nest a few.
+constexpr int kDefaultMaxGraphNesting = 30;
+
 struct LoadOptions {
   ExternalDataPolicy external_data = ExternalDataPolicy::kRefuse;
+  int max_graph_nesting = kDefaultMaxGraphNesting;
 };
 
 // External data is never opened here, only judged (with lstat): a tensor's dtype is

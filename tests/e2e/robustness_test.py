@@ -59,7 +59,7 @@ class RobustnessTest(unittest.TestCase):
                 for args in (("check", path), ("fix", "--dry-run", path),
                              ("fix", "--precision", "float32", path, "-o", os.path.join(d, "out.onnx"))):
                     with self.subTest(name=name, args=args[:2]):
-                        proc = common.run(*args, timeout=120)
+                        proc = common.run(*args, timeout=60)
                         self.assertIn(proc.returncode, (0, 1, 2), proc.stderr[-500:])
                         if proc.returncode == 2:
                             self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr[-500:])
@@ -112,6 +112,14 @@ def broken_models(d):
     local = [helper.make_opsetid("local", 1)]
     f = helper.make_function("local", "F", ["a"], ["b"], [helper.make_node("G", ["a"], ["b"], domain="local")], opset)
     g = helper.make_function("local", "G", ["a"], ["b"], [helper.make_node("F", ["a"], ["b"], domain="local")], opset)
+    # Each of 24 functions calls the next twice: 2^24 calls if every one were followed.
+    chain = [helper.make_function("local", f"F{i}", ["a"], ["b"],
+                                  [helper.make_node(f"F{i + 1}", ["a"], ["t"], domain="local"),
+                                   helper.make_node(f"F{i + 1}", ["t"], ["b"], domain="local")], opset)
+             for i in range(24)]
+    chain.append(helper.make_function("local", "F24", ["a"], ["b"], [helper.make_node("Relu", ["a"], ["b"])], opset))
+    twice = helper.make_function("local", "F", ["a"], ["b"], [helper.make_node("F", ["a"], ["t"], domain="local"),
+                                                             helper.make_node("F", ["t"], ["b"], domain="local")], opset)
     rng = random.Random(10)
     files = {
         "empty": (b"", "empty"),
@@ -132,6 +140,10 @@ def broken_models(d):
         "nested-10000-deep": (nested_model(10000), "nested 10000 deep"),
         "recursive-functions": (model([helper.make_node("F", ["x"], ["y"], domain="local")],
                                       opset_imports=opset + local, functions=[f, g]), None),
+        "recursive-fan-out": (model([helper.make_node("F", ["x"], ["y"], domain="local")],
+                                    opset_imports=opset + local, functions=[twice]), None),
+        "function-fan-out": (model([helper.make_node("F0", ["x"], ["y"], domain="local")],
+                                   opset_imports=opset + local, functions=chain), None),
     }
     out = []
     for name, (data, expect) in files.items():

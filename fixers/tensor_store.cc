@@ -6,7 +6,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include <unistd.h>
+
 #include "fixers/atomic_file.h"
+#include "lint/diagnostics.h"
 #include "lint/dtype.h"
 #include "lint/paths.h"
 #include "lint/wire_format.h"
@@ -30,10 +33,15 @@ void ForEachTensor(onnx::GraphProto& g, const std::function<void(onnx::TensorPro
 
 }  // namespace
 
-TensorStore::TensorStore(LoadedModel& loaded) : model_dir_(DirName(loaded.path)) {
+TensorStore::TensorStore(LoadedModel& loaded) : model_dir_(loaded.dir.empty() ? DirName(loaded.path) : loaded.dir) {
   for (const StrippedTensor& s : loaded.stripped) {
     const onnx::TensorProto& t = loaded.model->graph().initializer(s.index);
-    sources_[&t] = Source{loaded.file, loaded.path, s.offset, s.length, t.data_type(), false};
+    Source& source = sources_[&t];
+    source.file = loaded.file;
+    source.file_path = loaded.path;
+    source.offset = s.offset;
+    source.length = s.length;
+    source.dtype = t.data_type();
   }
   RegisterGraph(loaded.model->graph());
 }
@@ -54,22 +62,33 @@ void TensorStore::RegisterExternal(const onnx::TensorProto& t) {
   Source s;
   s.external = true;
   s.dtype = t.data_type();
-  for (const auto& e : t.external_data()) {
-    if (e.key() == "location") s.file_path = model_dir_ + "/" + e.value();
-    if (e.key() == "offset") s.offset = std::stoull(e.value());
-    if (e.key() == "length") s.length = std::stoull(e.value());
+  s.tensor = t.name();
+  if (std::string why = ParseExternalData(t, s.ref); !why.empty()) {
+    throw LoadError(OneLine("refusing the external data of tensor '" + t.name() + "': " + why));
   }
-  if (!s.file_path.empty()) sources_[&t] = s;
+  s.file_path = model_dir_ + "/" + s.ref.location;
+  s.offset = s.ref.offset;
+  sources_[&t] = s;
 }
 
 const MappedFile& TensorStore::Open(Source& s) {
   if (!s.file) {
     auto& f = files_[s.file_path];
-    if (!f) f = std::make_shared<MappedFile>(s.file_path);
+    if (s.external) {
+      // Judged again as it is opened: the folders and the file may have changed since loading.
+      uint64_t size = 0;
+      const int fd = OpenExternalData(model_dir_, s.ref, s.tensor, size);
+      if (!f) f = std::make_shared<MappedFile>(fd, s.file_path);
+      else ::close(fd);
+      if (f->size() != size) throw LoadError("'" + s.file_path + "' changed while it was read");
+      s.length = *s.ref.length;
+    } else if (!f) {
+      f = std::make_shared<MappedFile>(s.file_path);
+    }
     s.file = f;
   }
-  if (s.length == 0 && s.file->size() >= s.offset) s.length = s.file->size() - s.offset;
-  if (s.offset + s.length > s.file->size()) {
+  // Offsets and lengths are at most INT64_MAX (ParseExternalData): the sum cannot wrap.
+  if (s.offset > s.file->size() || s.length > s.file->size() - s.offset) {
     throw std::runtime_error("'" + s.file_path + "' is shorter than a tensor stored in it");
   }
   return *s.file;
@@ -221,6 +240,10 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
       for (const auto& [t, s] : sources_) taken |= s.external && SameFile(s.file_path, out_dir + "/" + data_name);
       if (!taken) break;
       data_name = BaseName(path) + "." + std::to_string(i) + ".data";
+    }
+    // It replaces only what is ours: a symlink there could point anywhere (CVE-2025-51480).
+    if (std::string why = CheckDataFileDestination(out_dir, data_name); !why.empty()) {
+      throw std::runtime_error(OneLine("refusing to replace '" + out_dir + "/" + data_name + "': " + why));
     }
     data = std::make_unique<AtomicFile>(out_dir + "/" + data_name);
   };

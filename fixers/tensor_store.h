@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "fixers/float_convert.h"
+#include "lint/external_data.h"
 #include "lint/mapped_file.h"
 #include "lint/model_loader.h"
 #include "onnx/onnx_pb.h"
@@ -22,7 +23,8 @@ using Progress = std::function<void(size_t, size_t)>;
 class TensorStore {
  public:
   TensorStore() = default;  // everything in memory
-  // Registers the loaded model's stripped initializers and its external tensors.
+  // Registers the loaded model's stripped initializers and its external tensors. Throws
+  // LoadError (one line) for external data that may not be followed (lint/external_data.h).
   explicit TensorStore(LoadedModel& loaded);
 
   // True when the tensor's bytes are not in memory.
@@ -39,8 +41,9 @@ class TensorStore {
   onnx::ModelProto CheckableCopy(const onnx::ModelProto& model) const;
 
   // Writes `model` to `path` atomically, streaming deferred bytes; external tensors that
-  // changed type (or move to another folder) go to a new data file beside `path`.
-  // Throws std::runtime_error with a one-line message.
+  // changed type (or move to another folder) go to a new data file beside `path`, which
+  // never replaces a symlink or a file that is not ours (CheckDataFileDestination).
+  // Throws std::runtime_error with a one-line message, having written nothing.
   void Write(onnx::ModelProto& model, const std::string& path, Overflow overflow, const Progress& progress = {});
 
  private:
@@ -48,9 +51,11 @@ class TensorStore {
     std::shared_ptr<MappedFile> file;  // null until an external file is first needed
     std::string file_path;
     uint64_t offset = 0;
-    uint64_t length = 0;
+    uint64_t length = 0;  // external: known once opened (ref.length may be absent)
     int32_t dtype = 0;  // the type of the bytes at the source
     bool external = false;
+    ExternalDataRef ref;  // external only: the checked entries
+    std::string tensor;   // external only: its name, for messages
   };
   const MappedFile& Open(Source& s);
   void RegisterExternal(const onnx::TensorProto& t);

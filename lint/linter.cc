@@ -1,6 +1,7 @@
 #include "lint/linter.h"
 
 #include "lint/model_loader.h"
+#include "lint/paths.h"
 #include "lint/type_engine.h"
 
 namespace onnxtidy {
@@ -33,8 +34,13 @@ ModelReport LintTyped(const TypedModel& tm, const std::string& path, const std::
 
 ModelReport LintFile(const std::string& path, const std::vector<const Rule*>& rules, const LintOptions& options) {
   try {
-    LoadedModel loaded = LoadModel(path);
-    return LintModel(*loaded.model, path, rules, options);
+    // check never reads external data: unsafe-external-data reports what is wrong with it.
+    LoadOptions load;
+    load.external_data = ExternalDataPolicy::kReport;
+    LoadedModel loaded = LoadModel(path, load);
+    LintOptions with_dir = options;
+    if (with_dir.context.model_dir.empty()) with_dir.context.model_dir = loaded.dir;
+    return LintModel(*loaded.model, path, rules, with_dir);
   } catch (const LoadError& e) {
     ModelReport report;
     report.path = path;

@@ -9,17 +9,30 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 namespace onnxtidy {
 
 MappedFile::MappedFile(const std::string& path) : path_(path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (the caller refuses it after).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) throw std::runtime_error("cannot open '" + path + "': " + std::strerror(errno));
+  Map(fd);
+}
+
+MappedFile::MappedFile(int fd, std::string path) : path_(std::move(path)) { Map(fd); }
+
+void MappedFile::Map(int fd) {
+  const std::string& path = path_;
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
     ::close(fd);
     throw std::runtime_error("cannot read '" + path + "': " + std::strerror(err));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw std::runtime_error("'" + path + "' is not a regular file");
   }
   size_ = static_cast<size_t>(st.st_size);
   if (size_ > 0) {

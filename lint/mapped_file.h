@@ -12,6 +12,8 @@ class MappedFile {
  public:
   // Throws LoadError-compatible std::runtime_error with a one-line message.
   explicit MappedFile(const std::string& path);
+  // Maps an open descriptor (which it closes); `path` names it in messages.
+  MappedFile(int fd, std::string path);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -26,6 +28,8 @@ class MappedFile {
   void Release(size_t offset, size_t length) const;
 
  private:
+  void Map(int fd);  // closes fd
+
   std::string path_;
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;

@@ -1,6 +1,7 @@
 #include "lint/model_loader.h"
 
 #include "lint/diagnostics.h"
+#include "lint/external_data.h"
 #include "lint/paths.h"
 
 #include <google/protobuf/io/coded_stream.h>
@@ -142,12 +143,124 @@ class WireScanner {
   bool ok_ = true;
 };
 
+// How deeply graphs nest in a serialised ModelProto (the main graph is 0), read without
+// recursion, so that any depth can be measured; -1 when the bytes are not wire format.
+// Follows Model.graph, Model.functions, Graph.node, Function.node, Node.attribute and
+// Attribute.g / .graphs; skips everything else.
+int GraphNesting(const uint8_t* p, const uint8_t* end) {
+  enum Kind { kModel, kGraph, kFunction, kNode, kAttribute };
+  struct Frame {
+    Kind kind;
+    const uint8_t* end;
+    int graphs;  // graphs open, this one included
+  };
+  auto child = [](Kind parent, uint64_t field, Kind& kind) {
+    switch (parent) {
+      case kModel: kind = field == 7 ? kGraph : kFunction; return field == 7 || field == 25;
+      case kGraph: kind = kNode; return field == 1;
+      case kFunction: kind = kNode; return field == 7;
+      case kNode: kind = kAttribute; return field == 5;
+      case kAttribute: kind = kGraph; return field == 6 || field == 11;
+    }
+    return false;
+  };
+  std::vector<Frame> stack{{kModel, end, 0}};
+  int deepest = 0;
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    if (p == top.end) {
+      stack.pop_back();
+      continue;
+    }
+    uint64_t tag = 0, v = 0;
+    auto varint = [&](uint64_t& out) {
+      out = 0;
+      for (int shift = 0; shift < 64 && p < top.end; shift += 7) {
+        const uint8_t b = *p++;
+        out |= static_cast<uint64_t>(b & 0x7F) << shift;
+        if ((b & 0x80) == 0) return true;
+      }
+      return false;
+    };
+    if (!varint(tag)) return -1;
+    switch (tag & 7) {
+      case 0:
+        if (!varint(v)) return -1;
+        break;
+      case 1:
+      case 5: {
+        const ptrdiff_t width = (tag & 7) == 1 ? 8 : 4;
+        if (top.end - p < width) return -1;
+        p += width;
+        break;
+      }
+      case 2: {
+        if (!varint(v) || static_cast<uint64_t>(top.end - p) < v) return -1;
+        Kind kind = kModel;
+        if (child(top.kind, tag >> 3, kind)) {
+          const int graphs = top.graphs + (kind == kGraph ? 1 : 0);
+          deepest = std::max(deepest, graphs - 1);
+          stack.push_back({kind, p + v, graphs});  // `top` is not used after this
+        } else {
+          p += v;
+        }
+        break;
+      }
+      default:
+        return -1;
+    }
+  }
+  return deepest;
+}
+
+// Refuses graphs nested deeper than allowed, before anything recursive sees them.
+void CheckNesting(const uint8_t* p, const uint8_t* end, const std::string& origin, const LoadOptions& options) {
+  const int depth = GraphNesting(p, end);
+  if (depth > options.max_graph_nesting) {
+    throw LoadError("'" + origin + "': subgraphs are nested " + std::to_string(depth) + " deep; the limit is " +
+                    std::to_string(options.max_graph_nesting));
+  }
+}
+
+// protobuf's own recursion limit, to let `max_graph_nesting` levels through: each level
+// is a node, an attribute and a graph; a graph's deepest part (a value's shape) is ~6 more.
+int RecursionLimit(const LoadOptions& options) { return 3 * std::max(options.max_graph_nesting, 0) + 16; }
+
+// ONNX text nests with braces; onnx's parser recurses on them.
+void CheckTextNesting(std::string_view text, const std::string& origin, const LoadOptions& options) {
+  int depth = 0, deepest = 0;
+  for (const char c : text) {
+    if (c == '{') deepest = std::max(deepest, ++depth);
+    if (c == '}') --depth;
+  }
+  // The main graph's body is one level; each subgraph body one more.
+  if (deepest - 1 > options.max_graph_nesting) {
+    throw LoadError("'" + origin + "': braces are nested " + std::to_string(deepest) +
+                    " deep; subgraphs may nest at most " + std::to_string(options.max_graph_nesting));
+  }
+}
+
 void CheckPath(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     throw LoadError("cannot open '" + path + "': " + std::strerror(errno));
   }
   if (S_ISDIR(st.st_mode)) throw LoadError("'" + path + "' is a directory, not a model file");
+  // A FIFO or a device would block or never end.
+  if (!S_ISREG(st.st_mode)) throw LoadError("'" + path + "' is not a regular file, not a model file");
+}
+
+// What every loaded model must have, however it was read.
+void CheckModel(const LoadedModel& out, const std::string& origin, const LoadOptions& options) {
+  if (!out.model->has_graph() || out.model->ir_version() <= 0) {
+    throw LoadError("'" + origin + "' is not an ONNX model (no " +
+                    std::string(out.model->has_graph() ? "ir_version" : "graph") + ")");
+  }
+  if (options.external_data == ExternalDataPolicy::kRefuse) {
+    if (std::string why = FirstExternalDataProblem(*out.model, out.dir); !why.empty()) {
+      throw LoadError("'" + origin + "': refusing its external data: " + why);
+    }
+  }
 }
 
 }  // namespace
@@ -162,9 +275,10 @@ onnx::ModelProto ParseModelText(const std::string& text, const std::string& orig
   return model;
 }
 
-LoadedModel LoadModel(const std::string& path) {
+LoadedModel LoadModel(const std::string& path, const LoadOptions& options) {
   LoadedModel out;
   out.path = path;
+  out.dir = DirName(path);
   out.arena = std::make_shared<google::protobuf::Arena>();
   out.model = google::protobuf::Arena::CreateMessage<onnx::ModelProto>(out.arena.get());
   CheckPath(path);
@@ -177,27 +291,57 @@ LoadedModel LoadModel(const std::string& path) {
   if (file.size() == 0) throw LoadError("'" + path + "' is empty, not an ONNX model");
   const std::string head(reinterpret_cast<const char*>(file.data()), std::min<size_t>(file.size(), 4096));
   if (LooksLikeText(path, head)) {
-    *out.model = ParseModelText(std::string(reinterpret_cast<const char*>(file.data()), file.size()), path);
+    const std::string text(reinterpret_cast<const char*>(file.data()), file.size());
+    CheckTextNesting(text, path, options);
+    *out.model = ParseModelText(text, path);
     out.file.reset();
+    CheckModel(out, path, options);
     return out;
   }
   const std::string invalid = "'" + path + "' is not a valid ONNX model (protobuf parse failed: truncated or not a model)";
   std::string skeleton;
   WireScanner scanner(file, out.stripped);
   if (!scanner.Model(file.data(), file.data() + file.size(), skeleton)) throw LoadError(invalid);
-  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(skeleton.data()),
-                                               static_cast<int>(std::min<size_t>(skeleton.size(), INT_MAX)));
+  const uint8_t* begin = reinterpret_cast<const uint8_t*>(skeleton.data());
+  CheckNesting(begin, begin + skeleton.size(), path, options);
+  google::protobuf::io::CodedInputStream stream(begin, static_cast<int>(std::min<size_t>(skeleton.size(), INT_MAX)));
   stream.SetTotalBytesLimit(INT_MAX);
+  stream.SetRecursionLimit(RecursionLimit(options));
   if (skeleton.size() > INT_MAX || !out.model->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
     throw LoadError(invalid);
   }
   if (!out.stripped.empty() && out.stripped.back().index >= out.model->graph().initializer_size()) {
     throw LoadError(invalid);
   }
-  if (!out.model->has_graph() || out.model->ir_version() <= 0) {
-    throw LoadError("'" + path + "' is not an ONNX model (no " +
-                    std::string(out.model->has_graph() ? "ir_version" : "graph") + ")");
+  CheckModel(out, path, options);
+  return out;
+}
+
+LoadedModel LoadModel(std::string_view bytes, const std::string& base_dir, const LoadOptions& options,
+                      const std::string& origin) {
+  LoadedModel out;
+  out.path = origin;
+  out.dir = base_dir.empty() ? "." : base_dir;
+  out.arena = std::make_shared<google::protobuf::Arena>();
+  out.model = google::protobuf::Arena::CreateMessage<onnx::ModelProto>(out.arena.get());
+  if (bytes.empty()) throw LoadError("'" + origin + "' is empty, not an ONNX model");
+  const size_t first = bytes.substr(0, 4096).find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && bytes[first] == '<') {
+    CheckTextNesting(bytes, origin, options);
+    *out.model = ParseModelText(std::string(bytes), origin);
+    CheckModel(out, origin, options);
+    return out;
   }
+  if (bytes.size() > INT_MAX) throw LoadError("'" + origin + "' is larger than 2 GB: load it from a file");
+  const uint8_t* begin = reinterpret_cast<const uint8_t*>(bytes.data());
+  CheckNesting(begin, begin + bytes.size(), origin, options);
+  google::protobuf::io::CodedInputStream stream(begin, static_cast<int>(bytes.size()));
+  stream.SetTotalBytesLimit(INT_MAX);
+  stream.SetRecursionLimit(RecursionLimit(options));
+  if (!out.model->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
+    throw LoadError("'" + origin + "' is not a valid ONNX model (protobuf parse failed: truncated or not a model)");
+  }
+  CheckModel(out, origin, options);
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <google/protobuf/arena.h>
@@ -29,7 +30,8 @@ struct StrippedTensor {
 };
 
 struct LoadedModel {
-  std::string path;
+  std::string path;  // the file, or the name given to bytes loaded from memory
+  std::string dir;   // the folder external data is found in
   // The model lives in an arena: parsing a large graph and freeing it are cheap.
   std::shared_ptr<google::protobuf::Arena> arena;
   onnx::ModelProto* model = nullptr;
@@ -42,12 +44,34 @@ struct LoadedModel {
 // raw_data of at least this many bytes is left in the file rather than parsed.
 constexpr uint64_t kStripThreshold = 1024;
 
-// External-data tensors are never opened: their dtype is in data_type. Large
-// embedded weights are not parsed either (see LoadedModel::stripped).
-LoadedModel LoadModel(const std::string& path);
+// What the loader does with external data (lint/external_data.h has the rules).
+enum class ExternalDataPolicy {
+  kRefuse,  // any tensor whose external data may not be followed fails the load (fix)
+  kReport,  // loaded as is: the unsafe-external-data rule reports it (check)
+};
+
+// Subgraphs (If/Loop/Scan bodies) may nest this deep by default. protobuf's parser and
+// the type pass recurse once per level, so a hostile file nesting thousands deep is
+// refused with this limit named instead of exhausting the stack. Real models nest a few.
+constexpr int kDefaultMaxGraphNesting = 30;
+
+struct LoadOptions {
+  ExternalDataPolicy external_data = ExternalDataPolicy::kRefuse;
+  int max_graph_nesting = kDefaultMaxGraphNesting;
+};
+
+// External data is never opened here, only judged (with lstat): a tensor's dtype is
+// in data_type. Large embedded weights are not parsed either (see LoadedModel::stripped).
+LoadedModel LoadModel(const std::string& path, const LoadOptions& options = {});
+
+// The same from bytes in memory (a fuzz input, a Python buffer): `base_dir` is the
+// folder its external data is found in, `origin names it in messages. Everything is
+// parsed (nothing left in a file), and the same checks apply.
+LoadedModel LoadModel(std::string_view bytes, const std::string& base_dir, const LoadOptions& options = {},
+                      const std::string& origin = "<memory>");
 
 // Parses ONNX text ("<ir_version: 8, opset_import: [...]> graph (...) => (...) {...}").
-// `origin` names the source in error messages.
+// `origin names the source in error messages.
 onnx::ModelProto ParseModelText(const std::string& text, const std::string& origin);
 
 }  // namespace onnxtidy

@@ -24,6 +24,9 @@ struct RuleInfo {
 // What a run was asked to check beyond the model itself.
 struct LintContext {
   const Target* target = nullptr;  // --target; nullptr when none
+  // The folder the model's external data is judged in; "" when there is none (a model
+  // in memory): then only the external_data entries themselves are judged.
+  std::string model_dir;
 };
 
 // A read-only view of one node and its typed operands.

@@ -18,6 +18,9 @@ using OpsetMap = std::map<std::string, int>;
 
 // Deeper nesting of function calls is treated as unknown rather than followed.
 constexpr int kMaxFunctionDepth = 32;
+// Function bodies are instantiated per call: a body calling two functions that each call
+// two more doubles per level. Past this many instantiated nodes, calls are not followed.
+constexpr size_t kMaxFunctionNodes = 1 << 18;
 
 std::string NormalizeDomain(const std::string& d) { return d == "ai.onnx" ? "" : d; }
 
@@ -443,6 +446,19 @@ class Engine {
     const onnx::NodeProto& n = *rec.proto;
     std::vector<OutputPlan> plan(static_cast<size_t>(n.output_size()));
     if (depth_ >= kMaxFunctionDepth) return plan;
+    // onnx forbids recursion; a hostile model's recursive call is left unknown, not followed.
+    if (std::find(calling_.begin(), calling_.end(), &fn) != calling_.end()) {
+      NoticeOnce("model-local function '" + fn.domain() + "." + fn.name() +
+                 "' calls itself (directly or through others): recursive calls are not followed");
+      return plan;
+    }
+    if (function_nodes_ + static_cast<size_t>(fn.node_size()) > kMaxFunctionNodes) {
+      NoticeOnce("calls of model-local functions expand to more than " + std::to_string(kMaxFunctionNodes) +
+                 " nodes: further calls are not followed (their outputs are unknown)");
+      return plan;
+    }
+    function_nodes_ += static_cast<size_t>(fn.node_size());
+    calling_.push_back(&fn);
     ++depth_;
     GraphRecord g;
     g.path = SubgraphPath(rec.graph, rec, "function");
@@ -485,7 +501,14 @@ class Engine {
       }
     }
     --depth_;
+    calling_.pop_back();
     return plan;
+  }
+
+  void NoticeOnce(const std::string& notice) {
+    if (std::find(out_.notices.begin(), out_.notices.end(), notice) == out_.notices.end()) {
+      out_.notices.push_back(notice);
+    }
   }
 
   const onnx::FunctionProto* FindFunction(const std::string& domain, const std::string& op) const {
@@ -509,6 +532,8 @@ class Engine {
   std::map<std::pair<std::string, std::string>, const onnx::FunctionProto*> functions_;
   std::map<std::pair<std::string, int>, std::unordered_map<std::string, const onnx::OpSchema*>> schemas_;
   int depth_ = 0;
+  std::vector<const onnx::FunctionProto*> calling_;  // the function bodies being instantiated
+  size_t function_nodes_ = 0;                        // nodes instantiated from function bodies
   // Every scope's names, freed at once when the walk ends (a name per value: freeing
   // them one by one cost more than looking them up).
   std::pmr::monotonic_buffer_resource scope_memory_;

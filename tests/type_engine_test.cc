@@ -1,5 +1,6 @@
 #include "lint/type_engine.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "lint/dtype.h"
@@ -106,6 +107,30 @@ Double (a) => (r) {
   // The dtype of 'z' leads back through the function body to the caller's input.
   Provenance p = TraceDtype(tm, IdOf(tm, Find(tm, "main", "z")), "");
   EXPECT_EQ(p.chain.back().how, "graph input 'b'");
+}
+
+TEST(TypeEngine, RecursiveAndExplodingFunctionCallsAreCutWithANotice) {
+  // F calls itself twice: followed, it would never end (and doubles at every level).
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17, "local" : 1]>
+g (float[2] x) => (float[2] y) { y = local.F (x) }
+<domain: "local", opset_import: ["" : 17, "local" : 1]>
+F (a) => (b) { t = local.F (a) b = local.F (t) })");
+  TypedModel tm = AnalyzeTypes(m);
+  EXPECT_EQ(tm.graphs.size(), 2u);  // main, and F's one instance
+  EXPECT_THAT(tm.notices, ::testing::Contains(::testing::HasSubstr("'local.F' calls itself")));
+
+  // No recursion, but each of 24 functions calls the next twice: 2^24 calls.
+  std::string text = R"(<ir_version: 8, opset_import: ["" : 17, "local" : 1]>
+g (float[2] x) => (float[2] y) { y = local.F0 (x) })";
+  for (int i = 0; i < 24; ++i) {
+    const std::string next = "local.F" + std::to_string(i + 1);
+    text += "\n<domain: \"local\", opset_import: [\"\" : 17, \"local\" : 1]>\nF" + std::to_string(i) +
+            " (a) => (b) { t = " + next + " (a) b = " + next + " (t) }";
+  }
+  text += "\n<domain: \"local\", opset_import: [\"\" : 17]>\nF24 (a) => (b) { b = Relu (a) }";
+  TypedModel wide = AnalyzeTypes(Parse(text));
+  EXPECT_LT(wide.nodes.size(), 300000u);
+  EXPECT_THAT(wide.notices, ::testing::Contains(::testing::HasSubstr("further calls are not followed")));
 }
 
 TEST(TypeEngine, FunctionAttributeReferencesUseTheCallersValue) {

@@ -14,6 +14,13 @@ const char* SeverityName(Severity s) {
   return "error";
 }
 
+std::optional<Severity> ParseSeverity(const std::string& name) {
+  if (name == "error") return Severity::kError;
+  if (name == "warning") return Severity::kWarning;
+  if (name == "info") return Severity::kInfo;
+  return std::nullopt;
+}
+
 const char* FixSafetyName(FixSafety s) {
   switch (s) {
     case FixSafety::kSafe: return "safe";

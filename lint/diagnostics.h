@@ -12,6 +12,8 @@ namespace onnxtidy {
 
 enum class Severity { kInfo, kWarning, kError };
 const char* SeverityName(Severity s);
+// "error", "warning" or "info"; nullopt for anything else.
+std::optional<Severity> ParseSeverity(const std::string& name);
 
 // ruff's applicability levels: Safe keeps every computed value; Unsafe is valid but
 // may change values and is opt-in; DisplayOnly is described, never applied.

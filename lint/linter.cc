@@ -23,9 +23,11 @@ ModelReport LintTyped(const TypedModel& tm, const std::string& path, const std::
     for (size_t g = 0; g < tm.graphs.size(); ++g) rule->CheckGraph(GraphView(tm, static_cast<int>(g)), sink);
     rule->CheckModel(tm, options.context, sink);
   }
-  if (options.warnings_as_errors) {
+  if (options.warnings_as_errors || !options.severity.empty()) {
     for (Finding& f : report.findings) {
-      if (f.severity == Severity::kWarning) f.severity = Severity::kError;
+      if (options.warnings_as_errors && f.severity == Severity::kWarning) f.severity = Severity::kError;
+      auto set = options.severity.find(f.rule);
+      if (set != options.severity.end()) f.severity = set->second;
     }
   }
   SortFindings(report.findings);

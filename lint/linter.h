@@ -1,6 +1,7 @@
 // Runs the rules over the type pass of one model and collects sorted findings.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,9 @@ namespace onnxtidy {
 struct LintOptions {
   LintContext context;
   bool warnings_as_errors = false;
+  // Per-rule severity, by rule id: wins over the rule's default and over
+  // warnings_as_errors (onnx-tidy.toml's [severity], --severity).
+  std::map<std::string, Severity> severity;
 };
 
 // Lints a type pass already computed (the fixer re-uses its own).

@@ -21,6 +21,16 @@ void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& out)
 // One JSON document (docs/report.schema.json).
 void WriteJsonReport(const std::vector<ModelReport>& reports, std::ostream& out);
 
+// SARIF 2.1.0 for code scanning: every rule in tool.driver, a result per finding with
+// the model as artifact, the graph and node as logical location, and a fingerprint
+// that stays while the model changes around the finding (sarif.cc).
+void WriteSarifReport(const std::vector<ModelReport>& reports, const std::vector<const Rule*>& rules,
+                      std::ostream& out);
+
+// GitHub workflow annotations, one per finding: "::error file=...,title=rule::message"
+// with GitHub's escaping (github.cc).
+void WriteGithubReport(const std::vector<ModelReport>& reports, std::ostream& out);
+
 // One model's `fix`, as the command line ran it.
 struct FixReport {
   std::string path;

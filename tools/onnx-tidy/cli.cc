@@ -4,6 +4,8 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -44,6 +46,7 @@ struct Options {
   std::vector<std::string> ignore;
   std::string target;
   bool warnings_as_errors = false;
+  std::vector<std::string> severity;  // --severity RULE=LEVEL
   std::string config;  // --config; "" looks for onnx-tidy.toml from here up
 };
 
@@ -74,6 +77,7 @@ struct Settings {
   std::vector<const Rule*> rules;
   const Target* target = nullptr;
   bool warnings_as_errors = false;
+  std::map<std::string, Severity> severity;  // by rule id
 
   // The rules for one model: per-file-ignores may leave some out.
   std::vector<const Rule*> RulesFor(const std::string& model) const {
@@ -83,6 +87,45 @@ struct Settings {
     return SelectRules(select, more);
   }
 };
+
+// Sets `rule = level` for every rule `pattern` matches; false (after one error line
+// naming `where`) for a pattern that matches no rule or a level that is not one.
+bool SetSeverity(const std::string& pattern, const std::string& level, const std::string& where,
+                 std::map<std::string, Severity>& out) {
+  const std::optional<Severity> s = ParseSeverity(level);
+  std::vector<const Rule*> rules;
+  try {
+    rules = SelectRules({pattern}, {});
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "onnx-tidy: error: " << where << ": " << e.what() << "\n";
+    return false;
+  }
+  if (!s) {
+    std::cerr << "onnx-tidy: error: " << where << ": '" << level << "' is not a severity (error, warning, info)\n";
+    return false;
+  }
+  for (const Rule* r : rules) out[r->info().id] = *s;
+  return true;
+}
+
+// Per-rule severities: a target named in the config is a deployment promise, so a node
+// without a kernel there is an error; then the config's [severity], then --severity.
+bool ResolveSeverities(const Options& opts, Settings& out) {
+  const Config& config = out.config;
+  if (config.target && !config.target->empty()) out.severity[NoTargetKernel().info().id] = Severity::kError;
+  for (const auto& [pattern, level] : config.severity) {
+    if (!SetSeverity(pattern, level, config.path + ": [severity]", out.severity)) return false;
+  }
+  for (const std::string& item : opts.severity) {
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos) {
+      std::cerr << "onnx-tidy: error: --severity: '" << item << "' is not RULE=LEVEL\n";
+      return false;
+    }
+    if (!SetSeverity(item.substr(0, eq), item.substr(eq + 1), "--severity", out.severity)) return false;
+  }
+  return true;
+}
 
 // False (after one error line) when the settings cannot be used.
 bool ResolveSettings(const Options& opts, Settings& out) {
@@ -121,7 +164,7 @@ bool ResolveSettings(const Options& opts, Settings& out) {
     out.target = ResolveTarget(config.target.value_or(""), config.path + ": target", &bad_target);
   }
   out.warnings_as_errors = opts.warnings_as_errors || config.warnings_as_errors;
-  return !bad_target;
+  return !bad_target && ResolveSeverities(opts, out);
 }
 
 int RunCheck(const Options& opts) {
@@ -130,6 +173,7 @@ int RunCheck(const Options& opts) {
   LintOptions lint;
   lint.context.target = settings.target;
   lint.warnings_as_errors = settings.warnings_as_errors;
+  lint.severity = settings.severity;
   std::vector<ModelReport> reports;
   bool failed = false;
   for (const std::string& path : opts.models) {
@@ -151,6 +195,10 @@ int RunCheck(const Options& opts) {
   }
   if (opts.format == "json") {
     WriteJsonReport(reports, std::cout);
+  } else if (opts.format == "sarif") {
+    WriteSarifReport(reports, AllRules(), std::cout);
+  } else if (opts.format == "github") {
+    WriteGithubReport(reports, std::cout);
   } else {
     WriteTextReport(reports, std::cout);
   }
@@ -284,11 +332,15 @@ int RunCli(int argc, char** argv) {
 
   Options opts;
   CLI::App* check = app.add_subcommand("check", "Check models and report every finding");
-  check->add_option("--format", opts.format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  check->add_option("--format", opts.format, "Output format: text, json, sarif (SARIF 2.1.0), github (annotations)")
+      ->check(CLI::IsMember({"text", "json", "sarif", "github"}));
   check->add_option("--select", opts.select, "Only these rules (ids or globs, comma-separated)")->delimiter(',')->allow_extra_args(false);
   check->add_option("--ignore", opts.ignore, "Skip these rules (ids or globs, comma-separated)")->delimiter(',')->allow_extra_args(false);
   check->add_option("--target", opts.target, "Also check kernels of a deployment target (onnxruntime-cpu)");
   check->add_flag("--warnings-as-errors", opts.warnings_as_errors, "Report warnings as errors (exit 1)");
+  check->add_option("--severity", opts.severity, "Set a rule's severity: RULE=error|warning|info (ids or globs, comma-separated)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   check->add_option("--config", opts.config, "Settings file (default: the nearest onnx-tidy.toml from here up)");
   check->add_option("models", opts.models, "Model files (.onnx, or ONNX text), or folders of them")->required();
 

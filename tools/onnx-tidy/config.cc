@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <toml++/toml.h>
 
+#include "lint/diagnostics.h"
+
 namespace onnxtidy {
 namespace {
 
@@ -73,9 +75,19 @@ Config LoadConfig(const std::string& path) {
       for (const auto& [glob, rules] : *t) {
         c.per_file_ignores.emplace_back(std::string(glob.str()), Strings(path, std::string(glob.str()), rules));
       }
+    } else if (k == "severity") {
+      const toml::table* t = node.as_table();
+      if (t == nullptr) Fail(path, node.source(), "'severity' must be a table of rule = \"error\"|\"warning\"|\"info\"");
+      for (const auto& [rule, level] : *t) {
+        std::optional<std::string> v = level.value<std::string>();
+        if (!v || !ParseSeverity(*v)) {
+          Fail(path, level.source(), "severity of '" + std::string(rule.str()) + "' must be \"error\", \"warning\" or \"info\"");
+        }
+        c.severity.emplace_back(std::string(rule.str()), *v);
+      }
     } else {
       Fail(path, node.source(),
-           "unknown key '" + k + "' (known: select, ignore, target, warnings-as-errors, per-file-ignores)");
+           "unknown key '" + k + "' (known: select, ignore, target, warnings-as-errors, per-file-ignores, severity)");
     }
   }
   return c;

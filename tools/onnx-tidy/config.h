@@ -10,6 +10,9 @@
 //
 //   [per-file-ignores]                         # glob on the path relative to this file
 //   "legacy/*.onnx" = ["dtype-not-allowed"]
+//
+//   [severity]                                 # rule id or glob = "error" | "warning" | "info"
+//   redundant-cast = "info"
 #pragma once
 
 #include <optional>
@@ -27,6 +30,8 @@ struct Config {
   bool warnings_as_errors = false;
   // (glob, rule patterns): the glob matches a model's path relative to the config's folder.
   std::vector<std::pair<std::string, std::vector<std::string>>> per_file_ignores;
+  // (rule pattern, severity name, line): [severity], in file order.
+  std::vector<std::pair<std::string, std::string>> severity;
 
   // The rule patterns ignored for `model_path` by per-file-ignores.
   std::vector<std::string> IgnoredFor(const std::string& model_path) const;

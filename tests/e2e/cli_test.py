@@ -2,6 +2,7 @@
 golden outputs for the bundled example, stable bytes, the JSON contract."""
 import json
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -203,6 +204,11 @@ class RulesAndDocsTest(unittest.TestCase):
             self.assertIn(r["fix"], ("none", "safe", "unsafe", "display-only"))
         text = run("rules").stdout.splitlines()
         self.assertEqual([line.split()[0] for line in text], ids)
+
+    def test_the_readme_table_matches_the_registry(self):
+        with open(os.path.join(common.SOURCE_DIR, "README.md")) as f:
+            rows = re.findall(r"^\| \[`([a-z-]+)`\]\(docs/rules/[a-z-]+\.md\) \| (\w+) \|", f.read(), re.M)
+        self.assertEqual(sorted(rows), sorted((r["id"], r["severity"]) for r in self.rules))
 
     def test_every_rule_has_a_complete_doc_page_and_no_page_is_orphaned(self):
         pages = {f[:-3] for f in os.listdir(RULES_DIR) if f.endswith(".md") and f != "README.md"}

@@ -1,11 +1,15 @@
 #include "lint/type_engine.h"
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <memory_resource>
 #include <set>
 #include <string_view>
+#include <unordered_set>
 
 #include "lint/dtype.h"
 #include "lint/inference_context.h"
@@ -92,19 +96,34 @@ class Scope {
   Scope(const Scope* parent, std::pmr::memory_resource* memory) : parent_(parent), names_(memory) {}
   void Reserve(size_t n) { names_.reserve(n); }
   void Define(std::string_view name, int id) { names_[name] = id; }
+  // Notes that node `index` of this graph will define `name` (the first such node
+  // wins), unless the graph's inputs or initializers define it. Until then lookups
+  // pass over it, as over a name not defined yet.
+  void Expect(std::string_view name, int index) { names_.try_emplace(name, kExpected - index); }
+  // The node expected to define `name` here, or -1.
+  int ExpectedProducer(std::string_view name) const {
+    auto it = names_.find(name);
+    return it != names_.end() && it->second <= kExpected ? kExpected - it->second : -1;
+  }
   int Lookup(std::string_view name) const {
     for (const Scope* s = this; s != nullptr; s = s->parent_) {
       auto it = s->names_.find(name);
-      if (it != s->names_.end()) return it->second;
+      if (it != s->names_.end() && it->second >= 0) return it->second;
     }
     return -1;
   }
-  bool DefinesLocally(std::string_view name) const { return names_.count(name) != 0; }
+  bool DefinesLocally(std::string_view name) const {
+    auto it = names_.find(name);
+    return it != names_.end() && it->second >= 0;
+  }
 
  private:
+  static constexpr int kExpected = -2;  // kExpected - i: expected from node i
   const Scope* parent_;
   std::pmr::unordered_map<std::string_view, int> names_;
 };
+
+using NodeList = google::protobuf::RepeatedPtrField<onnx::NodeProto>;
 
 struct OutputPlan {
   const onnx::TypeProto* type = nullptr;  // interned
@@ -229,7 +248,14 @@ class Engine {
                                   OriginKind::kSparseInitializer, -1, -1, true));
     }
 
-    for (int i = 0; i < g.node_size(); ++i) VisitNode(g.node(i), gid, i, scope, opsets);
+    NodeOrder order = PlanOrder(g.node(), scope);
+    out_.graphs[gid].nodes.assign(static_cast<size_t>(g.node_size()), -1);
+    if (order.sorted) {
+      for (int i = 0; i < g.node_size(); ++i) VisitNode(g.node(i), gid, i, scope, opsets);
+    } else {
+      for (int i : order.visit) VisitNode(g.node(i), gid, i, scope, opsets);
+    }
+    out_.graphs[gid].order = std::move(order);
 
     for (const auto& o : g.output()) {
       int id = scope.Lookup(o.name());
@@ -253,7 +279,7 @@ class Engine {
   void VisitNode(const onnx::NodeProto& n, int graph, int index, Scope& scope, const OpsetMap& opsets) {
     const int nid = static_cast<int>(out_.nodes.size());
     out_.nodes.emplace_back(out_.memory());
-    out_.graphs[graph].nodes.push_back(nid);
+    out_.graphs[graph].nodes[static_cast<size_t>(index)] = nid;
 
     NodeRecord rec(out_.memory());
     rec.proto = &n;
@@ -468,7 +494,10 @@ class Engine {
       scope.Define(fn.input(i), id);
       out_.graphs[gid].inputs.push_back(id);
     }
-    for (int i = 0; i < fn.node_size(); ++i) {
+    NodeOrder order = PlanOrder(fn.node(), scope);
+    out_.graphs[gid].nodes.assign(static_cast<size_t>(fn.node_size()), -1);
+    for (int k = 0; k < fn.node_size(); ++k) {
+      const int i = order.sorted ? k : order.visit[static_cast<size_t>(k)];
       const onnx::NodeProto* body = &fn.node(i);
       if (HasAttributeRefs(*body)) {
         out_.owned_nodes.push_back(ResolveAttributeRefs(*body, n));
@@ -476,6 +505,7 @@ class Engine {
       }
       VisitNode(*body, gid, i, scope, opsets);
     }
+    out_.graphs[gid].order = std::move(order);
     for (int j = 0; j < fn.output_size(); ++j) {
       int id = scope.Lookup(fn.output(j));
       if (id < 0) id = NewValue(fn.output(j), gid, nullptr, OriginKind::kUndefined);
@@ -486,6 +516,129 @@ class Engine {
     }
     --depth_;
     return plan;
+  }
+
+  // Expects the nodes' outputs in `scope` (which already holds the graph's inputs and
+  // initializers) and returns the order to visit them in. A sorted graph costs one
+  // lookup per read and no memory; an unsorted one O(nodes + reads), plus a heap
+  // operation per node that waits for a producer further down the file.
+  NodeOrder PlanOrder(const NodeList& nodes, Scope& scope) {
+    NodeOrder order;
+    const int n = nodes.size();
+    for (int i = 0; i < n; ++i) {
+      for (const auto& out : nodes.Get(i).output()) {
+        if (!out.empty()) scope.Expect(out, i);
+      }
+    }
+    for (int i = 0; i < n && order.sorted; ++i) {
+      ForEachRead(nodes.Get(i), [&](std::string_view name, int slot) {
+        if (!order.sorted) return;
+        const int p = scope.ExpectedProducer(name);
+        if (p < i) return;
+        order.sorted = false;
+        order.reader = i;
+        order.slot = slot;
+        order.value = std::string(name);
+        order.producer = p;
+      });
+    }
+    if (order.sorted) return order;
+
+    // Small graphs (most subgraphs) plan on the stack; big ones take one growing block.
+    std::array<std::byte, 4096> stack;
+    std::pmr::monotonic_buffer_resource arena(stack.data(), stack.size());
+    // Kahn's algorithm over the reads, as a successor list per producer (CSR).
+    std::pmr::vector<int> waiting(static_cast<size_t>(n), 0, &arena);  // producers not visited yet
+    std::pmr::vector<int> first(static_cast<size_t>(n) + 1, 0, &arena);
+    std::pmr::vector<std::pair<int, int>> edges(&arena);  // (producer, reader)
+    edges.reserve(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      ForEachRead(nodes.Get(i), [&](std::string_view name, int) {
+        const int p = scope.ExpectedProducer(name);
+        if (p < 0) return;
+        edges.emplace_back(p, i);
+        ++waiting[static_cast<size_t>(i)];
+        ++first[static_cast<size_t>(p) + 1];
+      });
+    }
+    for (int i = 0; i < n; ++i) first[static_cast<size_t>(i) + 1] += first[static_cast<size_t>(i)];
+    std::pmr::vector<int> readers(edges.size(), 0, &arena);
+    {
+      std::pmr::vector<int> fill(first.begin(), first.end() - 1, &arena);
+      for (const auto& [p, r] : edges) readers[static_cast<size_t>(fill[static_cast<size_t>(p)]++)] = r;
+    }
+
+    // The next ready node is the first in the file. A cursor finds the ready nodes at or
+    // after it; nodes it passed while they waited go to a min-heap once ready, and any of
+    // those comes before everything at the cursor.
+    order.visit.reserve(static_cast<size_t>(n));
+    std::pmr::vector<int> behind(&arena);  // min-heap of ready nodes before the cursor
+    int cursor = 0;
+    auto take = [&](int v) {
+      order.visit.push_back(v);
+      for (int e = first[static_cast<size_t>(v)]; e < first[static_cast<size_t>(v) + 1]; ++e) {
+        const int r = readers[static_cast<size_t>(e)];
+        if (--waiting[static_cast<size_t>(r)] != 0 || r >= cursor) continue;
+        behind.push_back(r);
+        std::push_heap(behind.begin(), behind.end(), std::greater<int>());
+      }
+    };
+    while (true) {
+      if (!behind.empty()) {
+        std::pop_heap(behind.begin(), behind.end(), std::greater<int>());
+        const int v = behind.back();
+        behind.pop_back();
+        take(v);
+        continue;
+      }
+      while (cursor < n && waiting[static_cast<size_t>(cursor)] != 0) ++cursor;
+      if (cursor == n) break;
+      take(cursor++);
+    }
+    // What never became ready waits on a cycle: visit it last, in file order.
+    for (int i = 0; i < n; ++i) {
+      if (waiting[static_cast<size_t>(i)] == 0) continue;
+      order.visit.push_back(i);
+      ++order.stuck;
+    }
+    return order;
+  }
+
+  // Calls fn(name, slot) for every name the node reads: its inputs (slot), then the
+  // outer-scope names its subgraphs read, at any depth (slot -1).
+  template <typename Fn>
+  void ForEachRead(const onnx::NodeProto& node, Fn&& fn) {
+    for (int s = 0; s < node.input_size(); ++s) {
+      if (!node.input(s).empty()) fn(std::string_view(node.input(s)), s);
+    }
+    for (const auto& a : node.attribute()) {
+      if (a.has_g()) {
+        for (std::string_view name : OuterReads(a.g())) fn(name, -1);
+      }
+      for (const auto& g : a.graphs()) {
+        for (std::string_view name : OuterReads(g)) fn(name, -1);
+      }
+    }
+  }
+
+  // The names a subgraph (or the graphs nested in it) reads from enclosing scopes, once
+  // each, in the order first read. Computed once per graph.
+  const std::vector<std::string_view>& OuterReads(const onnx::GraphProto& g) {
+    auto [it, fresh] = outer_reads_.try_emplace(&g);
+    std::vector<std::string_view>& reads = it->second;  // stays valid as the map grows
+    if (!fresh) return reads;
+    std::unordered_set<std::string_view> defined;
+    for (const auto& v : g.input()) defined.insert(v.name());
+    for (const auto& t : g.initializer()) defined.insert(t.name());
+    for (const auto& t : g.sparse_initializer()) defined.insert(t.values().name());
+    for (const auto& node : g.node()) defined.insert(node.output().begin(), node.output().end());
+    std::unordered_set<std::string_view> seen;
+    auto read = [&](std::string_view name, int) {
+      if (!name.empty() && !defined.count(name) && seen.insert(name).second) reads.push_back(name);
+    };
+    for (const auto& node : g.node()) ForEachRead(node, read);
+    for (const auto& o : g.output()) read(o.name(), -1);
+    return reads;
   }
 
   const onnx::FunctionProto* FindFunction(const std::string& domain, const std::string& op) const {
@@ -508,6 +661,7 @@ class Engine {
   TypedModel& out_;
   std::map<std::pair<std::string, std::string>, const onnx::FunctionProto*> functions_;
   std::map<std::pair<std::string, int>, std::unordered_map<std::string, const onnx::OpSchema*>> schemas_;
+  std::unordered_map<const onnx::GraphProto*, std::vector<std::string_view>> outer_reads_;
   int depth_ = 0;
   // Every scope's names, freed at once when the walk ends (a name per value: freeing
   // them one by one cost more than looking them up).

@@ -1,9 +1,12 @@
 // Graphs whose nodes are not in topological order: the type pass visits them in
-// dependency order (findings still name file positions), and unsorted-graph reports
-// the first read of a value produced later.
+// dependency order (findings still name file positions), unsorted-graph reports the
+// first read of a value produced later, and its fix sorts the nodes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "fixers/fix_context.h"
+#include "lint/dtype.h"
+#include "onnx/checker.h"
 #include "rules/registry.h"
 #include "tests/test_util.h"
 
@@ -18,6 +21,34 @@ using testing::Lint;
 using testing::LintAll;
 using testing::Parse;
 using testing::ToInitializer;
+
+std::vector<std::string> Outputs(const google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes) {
+  std::vector<std::string> out;
+  for (const auto& n : nodes) out.push_back(n.output(0));
+  return out;
+}
+
+std::string CheckerError(const onnx::ModelProto& m) {
+  try {
+    onnx::checker::check_model(m);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Runs SortGraph on every unsorted-graph finding, as one fix pass would.
+std::vector<std::string> SortAll(onnx::ModelProto& m, std::vector<Edit>* edits = nullptr) {
+  const TypedModel tm = AnalyzeTypes(m);
+  GraphEditor editor(m);
+  FixOptions options;
+  FixContext ctx(tm, editor, options);
+  std::vector<std::string> reasons;
+  for (const Finding& f : LintTyped(tm, "", {&UnsortedGraph()}).findings) reasons.push_back(SortGraph(ctx, f));
+  editor.Commit();
+  if (edits != nullptr) *edits = editor.edits();
+  return reasons;
+}
 
 constexpr const char* kUnsortedConflict = R"(<ir_version: 8, opset_import: ["" : 17]>
 g (float[1,4] x, bfloat16[4,2] W) => (float[1,2] y) {
@@ -126,6 +157,7 @@ g (float[2] x) => (float[2] y) {
                                       "3 nodes are in a dependency cycle or read from one: no order of the nodes "
                                       "can run them"));
   EXPECT_FALSE(f[0].fix.has_value());
+  EXPECT_THAT(SortAll(m), ElementsAre(HasSubstr("dependency cycle")));
 }
 
 TEST(UnsortedGraph, ANodeReadingItsOwnOutput) {
@@ -150,6 +182,59 @@ TEST(UnsortedGraph, NamedNodesAreNamedWithTheirPositions) {
   EXPECT_EQ(f[0].message, "nodes are not in topological order: Relu 'out' reads input X 'h' before MatMul 'fc' (#1) "
                           "produces it");
   EXPECT_EQ(f[0].location.node, "out");
+}
+
+TEST(SortGraph, PutsTheNodesInTheOrderTheTypePassVisitedThem) {
+  onnx::ModelProto m = Parse(kUnsortedConflict);
+  ToInitializer(m, "W");
+  ASSERT_THAT(CheckerError(m), HasSubstr("topologically sorted"));
+  std::vector<Edit> edits;
+  EXPECT_THAT(SortAll(m, &edits), ElementsAre(""));
+  EXPECT_THAT(Outputs(m.graph().node()), ElementsAre("a", "h", "y"));
+  ASSERT_EQ(edits.size(), 1u);
+  EXPECT_EQ(edits[0].action, "sort-nodes");
+  EXPECT_EQ(edits[0].graph, "main");
+  EXPECT_EQ(edits[0].detail, "sorted the 3 nodes topologically; 2 moved");
+  EXPECT_EQ(CheckerError(m), "");
+  EXPECT_THAT(Keys(LintAll(m)), ElementsAre("operand-dtype-mismatch@main#1:in1"));
+}
+
+TEST(SortGraph, AFunctionBodyCalledTwiceIsSortedOnce) {
+  onnx::ModelProto m = Parse(kUnsortedFunction);
+  std::vector<Edit> edits;
+  EXPECT_THAT(SortAll(m, &edits), ElementsAre("", ""));
+  ASSERT_EQ(edits.size(), 1u);
+  EXPECT_THAT(Outputs(m.functions(0).node()), ElementsAre("t", "r"));
+  EXPECT_THAT(Keys(LintAll(m)), ElementsAre("mixed-precision@main#-1"));
+}
+
+TEST(SortGraph, OuterReadsOfSubgraphsMoveTheirProducerFirst) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (bool c, float[2] x) => (float[2] y) {
+  y = If (c) <
+    then_branch = t () => (float[2] r) { r = Relu (s)  s = Neg (h) },
+    else_branch = e () => (float[2] q) { q = Neg (x) }
+  >
+  h = Abs (x)
+})");
+  EXPECT_THAT(SortAll(m), ElementsAre("", ""));
+  EXPECT_THAT(Outputs(m.graph().node()), ElementsAre("h", "y"));
+  EXPECT_THAT(Outputs(m.graph().node(1).attribute(0).g().node()), ElementsAre("s", "r"));
+  EXPECT_EQ(CheckerError(m), "");
+  EXPECT_THAT(Keys(LintAll(m)), IsEmpty());
+}
+
+TEST(SortGraph, DeclinesWhenOtherEditsOfTheListArePending) {
+  onnx::ModelProto m = Parse(kUnsortedConflict);
+  GraphEditor editor(m);
+  editor.InsertCast(m.graph().node(), 0, "x", kFloat16, "main");
+  EXPECT_FALSE(editor.SortNodes(m.graph().node(), {2, 1, 0}, "main"));
+  GraphEditor fresh(m);
+  EXPECT_FALSE(fresh.SortNodes(m.graph().node(), {2, 1, 1}, "main"));  // not a permutation
+  EXPECT_FALSE(fresh.SortNodes(m.graph().node(), {1, 0}, "main"));
+  EXPECT_TRUE(fresh.SortNodes(m.graph().node(), {0, 1, 2}, "main"));  // nothing to move
+  EXPECT_THAT(fresh.edits(), IsEmpty());
+  EXPECT_THAT(Outputs(m.graph().node()), ElementsAre("y", "h", "a"));
 }
 
 }  // namespace

@@ -19,6 +19,7 @@ const Rule& OperandDtypeMismatch();
 const Rule& RedundantCast();
 const Rule& SchemaViolation();
 const Rule& UncheckedOp();
+const Rule& UndefinedDtype();
 const Rule& UnsortedGraph();
 
 // Every rule, in id order.

@@ -11,6 +11,23 @@ std::string Positioned(const NodeRecord& n) {
   return n.name().empty() ? NodeLabel(n) : NodeLabel(n) + " (#" + std::to_string(n.index) + ")";
 }
 
+// What onnx's checker and onnxruntime (1.30, measured) make of it: onnxruntime sorts a
+// main graph itself, but not If/Loop/Scan bodies or function bodies.
+std::string Consequence(GraphKind kind) {
+  switch (kind) {
+    case GraphKind::kMain:
+      return "onnx's checker refuses the model (\"Nodes in a graph must be topologically sorted\"); onnxruntime "
+             "sorts a main graph itself and runs it";
+    case GraphKind::kSubgraph:
+      return "onnx's checker and onnxruntime both refuse the model (\"Nodes in a graph must be topologically "
+             "sorted\"): onnxruntime sorts only the main graph";
+    case GraphKind::kFunction:
+      return "onnx's checker refuses the model (\"Nodes in a function must be topologically sorted\"), and so does "
+             "onnxruntime: its type inference of the body fails in this order";
+  }
+  return "";
+}
+
 class UnsortedGraphRule final : public Rule {
  public:
   const RuleInfo& info() const override {
@@ -42,8 +59,7 @@ class UnsortedGraphRule final : public Rule {
             ? "nodes are not in topological order: " + what + ", its own output"
             : "nodes are not in topological order: " + what + " before " + Positioned(producer) + " produces it";
     Finding& f = out.Add(where, std::move(message));
-    f.notes.push_back("onnx's checker refuses the model (\"Nodes in a graph must be topologically sorted\"); "
-                      "onnxruntime sorts the nodes itself");
+    f.notes.push_back(Consequence(g.kind));
     if (order.stuck > 0) {
       f.notes.push_back(std::to_string(order.stuck) + (order.stuck == 1 ? " node is" : " nodes are") +
                         " in a dependency cycle or read from one: no order of the nodes can run " +

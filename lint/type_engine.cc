@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <memory_resource>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <unordered_set>
@@ -96,34 +97,47 @@ class Scope {
   Scope(const Scope* parent, std::pmr::memory_resource* memory) : parent_(parent), names_(memory) {}
   void Reserve(size_t n) { names_.reserve(n); }
   void Define(std::string_view name, int id) { names_[name] = id; }
-  // Notes that node `index` of this graph will define `name` (the first such node
-  // wins), unless the graph's inputs or initializers define it. Until then lookups
-  // pass over it, as over a name not defined yet.
-  void Expect(std::string_view name, int index) { names_.try_emplace(name, kExpected - index); }
-  // The node expected to define `name` here, or -1.
-  int ExpectedProducer(std::string_view name) const {
-    auto it = names_.find(name);
-    return it != names_.end() && it->second <= kExpected ? kExpected - it->second : -1;
-  }
   int Lookup(std::string_view name) const {
     for (const Scope* s = this; s != nullptr; s = s->parent_) {
       auto it = s->names_.find(name);
-      if (it != s->names_.end() && it->second >= 0) return it->second;
+      if (it != s->names_.end()) return it->second;
     }
     return -1;
   }
-  bool DefinesLocally(std::string_view name) const {
-    auto it = names_.find(name);
-    return it != names_.end() && it->second >= 0;
-  }
+  bool DefinesLocally(std::string_view name) const { return names_.count(name) != 0; }
 
  private:
-  static constexpr int kExpected = -2;  // kExpected - i: expected from node i
   const Scope* parent_;
   std::pmr::unordered_map<std::string_view, int> names_;
 };
 
 using NodeList = google::protobuf::RepeatedPtrField<onnx::NodeProto>;
+
+// The first node of a node list that produces each name, built when first asked: only
+// a graph with a read that nothing in scope defines (yet) needs it.
+class Producers {
+ public:
+  explicit Producers(const NodeList& nodes) : nodes_(nodes), arena_(stack_.data(), stack_.size()) {}
+  int Of(std::string_view name) {
+    if (!first_) {
+      first_.emplace(&arena_);
+      first_->reserve(static_cast<size_t>(nodes_.size()));
+      for (int i = 0; i < nodes_.size(); ++i) {
+        for (const auto& out : nodes_.Get(i).output()) {
+          if (!out.empty()) first_->try_emplace(out, i);
+        }
+      }
+    }
+    auto it = first_->find(name);
+    return it == first_->end() ? -1 : it->second;
+  }
+
+ private:
+  const NodeList& nodes_;
+  std::array<std::byte, 2048> stack_;  // small graphs (most subgraphs) need no heap
+  std::pmr::monotonic_buffer_resource arena_;
+  std::optional<std::pmr::unordered_map<std::string_view, int>> first_;
+};
 
 struct OutputPlan {
   const onnx::TypeProto* type = nullptr;  // interned
@@ -248,13 +262,9 @@ class Engine {
                                   OriginKind::kSparseInitializer, -1, -1, true));
     }
 
-    NodeOrder order = PlanOrder(g.node(), scope);
-    out_.graphs[gid].nodes.assign(static_cast<size_t>(g.node_size()), -1);
-    if (order.sorted) {
-      for (int i = 0; i < g.node_size(); ++i) VisitNode(g.node(i), gid, i, scope, opsets);
-    } else {
-      for (int i : order.visit) VisitNode(g.node(i), gid, i, scope, opsets);
-    }
+    NodeOrder order = VisitInOrder(g.node(), gid, scope, opsets, [&](int i) -> const onnx::NodeProto& {
+      return g.node(i);
+    });
     out_.graphs[gid].order = std::move(order);
 
     for (const auto& o : g.output()) {
@@ -265,17 +275,12 @@ class Engine {
     return gid;
   }
 
-  int ResolveInput(const std::string& name, int graph, const Scope& scope) {
-    if (name.empty()) return -1;
-    int id = scope.Lookup(name);
-    return id >= 0 ? id : NewValue(name, graph, nullptr, OriginKind::kUndefined);
-  }
-
   std::string SubgraphPath(int graph, const NodeRecord& node, const std::string& attr) const {
     const std::string label = node.name().empty() ? "#" + std::to_string(node.index) : node.name();
     return out_.graphs[graph].path + "/" + label + "(" + node.op_type() + ")." + attr;
   }
 
+  // Visits a node whose reads ResolveReads() just resolved.
   void VisitNode(const onnx::NodeProto& n, int graph, int index, Scope& scope, const OpsetMap& opsets) {
     const int nid = static_cast<int>(out_.nodes.size());
     out_.nodes.emplace_back(out_.memory());
@@ -290,7 +295,13 @@ class Engine {
     rec.opset = op == opsets.end() ? -1 : op->second;
     rec.inputs.reserve(static_cast<size_t>(n.input_size()));
     rec.outputs.reserve(static_cast<size_t>(n.output_size()));
-    for (const auto& in : n.input()) rec.inputs.push_back(ResolveInput(in, graph, scope));
+    // First, before anything visits a subgraph and resolves reads of its own.
+    for (size_t s = 0; s < resolved_.size(); ++s) {
+      const int id = resolved_[s];
+      rec.inputs.push_back(id != kUndefinedName ? id
+                                                : NewValue(n.input(static_cast<int>(s)), graph, nullptr,
+                                                           OriginKind::kUndefined));
+    }
 
     const onnx::FunctionProto* fn = FindFunction(rec.domain, n.op_type());
     std::vector<OutputPlan> plan(static_cast<size_t>(n.output_size()));
@@ -494,17 +505,12 @@ class Engine {
       scope.Define(fn.input(i), id);
       out_.graphs[gid].inputs.push_back(id);
     }
-    NodeOrder order = PlanOrder(fn.node(), scope);
-    out_.graphs[gid].nodes.assign(static_cast<size_t>(fn.node_size()), -1);
-    for (int k = 0; k < fn.node_size(); ++k) {
-      const int i = order.sorted ? k : order.visit[static_cast<size_t>(k)];
-      const onnx::NodeProto* body = &fn.node(i);
-      if (HasAttributeRefs(*body)) {
-        out_.owned_nodes.push_back(ResolveAttributeRefs(*body, n));
-        body = &out_.owned_nodes.back();
-      }
-      VisitNode(*body, gid, i, scope, opsets);
-    }
+    NodeOrder order = VisitInOrder(fn.node(), gid, scope, opsets, [&](int i) -> const onnx::NodeProto& {
+      const onnx::NodeProto& body = fn.node(i);
+      if (!HasAttributeRefs(body)) return body;
+      out_.owned_nodes.push_back(ResolveAttributeRefs(body, n));
+      return out_.owned_nodes.back();
+    });
     out_.graphs[gid].order = std::move(order);
     for (int j = 0; j < fn.output_size(); ++j) {
       int id = scope.Lookup(fn.output(j));
@@ -518,43 +524,92 @@ class Engine {
     return plan;
   }
 
-  // Expects the nodes' outputs in `scope` (which already holds the graph's inputs and
-  // initializers) and returns the order to visit them in. A sorted graph costs one
-  // lookup per read and no memory; an unsorted one O(nodes + reads), plus a heap
-  // operation per node that waits for a producer further down the file.
-  NodeOrder PlanOrder(const NodeList& nodes, Scope& scope) {
-    NodeOrder order;
+  // Visits `nodes` in dependency order (see NodeOrder); `scope` already holds the
+  // graph's inputs and initializers. `node_at(i)` is the node to visit at position i
+  // (for a function body, maybe a per-call copy). Until the first node that reads a value
+  // produced further down, dependency order is file order: a sorted graph is visited in
+  // one pass with the lookups it always needed, and a read only costs more when nothing
+  // in scope defines its name. From the first late read on, the rest is planned at
+  // O(nodes + reads), plus a heap operation per node that waits for a producer further
+  // down the file.
+  template <typename NodeAt>
+  NodeOrder VisitInOrder(const NodeList& nodes, int graph, Scope& scope, const OpsetMap& opsets, NodeAt&& node_at) {
     const int n = nodes.size();
-    for (int i = 0; i < n; ++i) {
-      for (const auto& out : nodes.Get(i).output()) {
-        if (!out.empty()) scope.Expect(out, i);
-      }
+    out_.graphs[static_cast<size_t>(graph)].nodes.assign(static_cast<size_t>(n), -1);
+    NodeOrder order;
+    Producers producers(nodes);
+    int i = 0;
+    for (; i < n && ResolveReads(nodes.Get(i), i, scope, &producers, &order); ++i) {
+      VisitNode(node_at(i), graph, i, scope, opsets);
     }
-    for (int i = 0; i < n && order.sorted; ++i) {
-      ForEachRead(nodes.Get(i), [&](std::string_view name, int slot) {
-        if (!order.sorted) return;
-        const int p = scope.ExpectedProducer(name);
-        if (p < i) return;
-        order.sorted = false;
-        order.reader = i;
-        order.slot = slot;
-        order.value = std::string(name);
-        order.producer = p;
-      });
+    if (i == n) return order;
+    PlanRest(nodes, scope, producers, i, order);
+    for (size_t k = static_cast<size_t>(i); k < order.visit.size(); ++k) {
+      const int v = order.visit[k];
+      ResolveReads(nodes.Get(v), v, scope, nullptr, nullptr);
+      VisitNode(node_at(v), graph, v, scope, opsets);
     }
-    if (order.sorted) return order;
+    return order;
+  }
 
-    // Small graphs (most subgraphs) plan on the stack; big ones take one growing block.
+  // Resolves the node's inputs into resolved_ (-1 omitted, kUndefinedName defined
+  // nowhere in scope). With `order`: false, noted there, when the node or one of its
+  // subgraphs reads a name nothing in scope defines but a node of this graph (not visited
+  // yet, or the node itself) produces.
+  bool ResolveReads(const onnx::NodeProto& node, int index, const Scope& scope, Producers* producers,
+                    NodeOrder* order) {
+    resolved_.clear();
+    for (int s = 0; s < node.input_size(); ++s) {
+      const std::string& name = node.input(s);
+      const int id = name.empty() ? -1 : scope.Lookup(name);
+      if (id >= 0 || name.empty()) {
+        resolved_.push_back(id);
+        continue;
+      }
+      const int p = order != nullptr ? producers->Of(name) : -1;
+      if (p >= 0) return NoteLateRead(*order, index, s, name, p);
+      resolved_.push_back(kUndefinedName);
+    }
+    if (order == nullptr) return true;
+    const bool has_subgraphs = std::any_of(node.attribute().begin(), node.attribute().end(),
+                                           [](const auto& a) { return a.has_g() || a.graphs_size() > 0; });
+    if (!has_subgraphs) return true;
+    bool late = false;
+    ForEachRead(node, [&](std::string_view name, int slot) {
+      if (late || slot >= 0 || scope.Lookup(name) >= 0) return;  // the inputs are resolved above
+      const int p = producers->Of(name);
+      if (p >= 0) late = !NoteLateRead(*order, index, -1, name, p);
+    });
+    return !late;
+  }
+
+  static bool NoteLateRead(NodeOrder& order, int reader, int slot, std::string_view value, int producer) {
+    order.sorted = false;
+    order.reader = reader;
+    order.slot = slot;
+    order.value = std::string(value);
+    order.producer = producer;
+    return false;
+  }
+
+  // Plans the visit of nodes[visited..] after the first `visited`, which are done:
+  // order.visit gets 0..visited-1, then the rest. A read waits for its producer when
+  // nothing in scope defines the name yet.
+  void PlanRest(const NodeList& nodes, const Scope& scope, Producers& producers, int visited, NodeOrder& order) {
+    const int n = nodes.size();
+    order.visit.reserve(static_cast<size_t>(n));
+    for (int i = 0; i < visited; ++i) order.visit.push_back(i);
     std::array<std::byte, 4096> stack;
     std::pmr::monotonic_buffer_resource arena(stack.data(), stack.size());
     // Kahn's algorithm over the reads, as a successor list per producer (CSR).
     std::pmr::vector<int> waiting(static_cast<size_t>(n), 0, &arena);  // producers not visited yet
     std::pmr::vector<int> first(static_cast<size_t>(n) + 1, 0, &arena);
     std::pmr::vector<std::pair<int, int>> edges(&arena);  // (producer, reader)
-    edges.reserve(static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) {
+    edges.reserve(static_cast<size_t>(n - visited));
+    for (int i = visited; i < n; ++i) {
       ForEachRead(nodes.Get(i), [&](std::string_view name, int) {
-        const int p = scope.ExpectedProducer(name);
+        if (scope.Lookup(name) >= 0) return;
+        const int p = producers.Of(name);
         if (p < 0) return;
         edges.emplace_back(p, i);
         ++waiting[static_cast<size_t>(i)];
@@ -571,9 +626,8 @@ class Engine {
     // The next ready node is the first in the file. A cursor finds the ready nodes at or
     // after it; nodes it passed while they waited go to a min-heap once ready, and any of
     // those comes before everything at the cursor.
-    order.visit.reserve(static_cast<size_t>(n));
     std::pmr::vector<int> behind(&arena);  // min-heap of ready nodes before the cursor
-    int cursor = 0;
+    int cursor = visited;
     auto take = [&](int v) {
       order.visit.push_back(v);
       for (int e = first[static_cast<size_t>(v)]; e < first[static_cast<size_t>(v) + 1]; ++e) {
@@ -596,12 +650,11 @@ class Engine {
       take(cursor++);
     }
     // What never became ready waits on a cycle: visit it last, in file order.
-    for (int i = 0; i < n; ++i) {
+    for (int i = visited; i < n; ++i) {
       if (waiting[static_cast<size_t>(i)] == 0) continue;
       order.visit.push_back(i);
       ++order.stuck;
     }
-    return order;
   }
 
   // Calls fn(name, slot) for every name the node reads: its inputs (slot), then the
@@ -666,6 +719,9 @@ class Engine {
   // Every scope's names, freed at once when the walk ends (a name per value: freeing
   // them one by one cost more than looking them up).
   std::pmr::monotonic_buffer_resource scope_memory_;
+  // A node's inputs as ResolveReads() found them, for the VisitNode() that follows.
+  static constexpr int kUndefinedName = -2;
+  std::vector<int> resolved_;
   // Reused from node to node (a node's binding does not outlive its visit).
   std::vector<const std::string*> scratch_types_;
   std::vector<bool> scratch_constant_;

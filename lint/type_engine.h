@@ -79,10 +79,12 @@ struct ValueRecord {
 enum class GraphKind { kMain, kSubgraph, kFunction };
 
 // How a graph's nodes are ordered in the file. onnx's checker wants producers before
-// readers; onnxruntime sorts the nodes itself, and some exporters write any order. The
-// type pass visits the nodes in dependency order either way: among the nodes whose
+// readers; onnxruntime sorts a main graph itself, and some exporters write any order.
+// The type pass visits the nodes in dependency order either way: among the nodes whose
 // inputs are all computed, the first in the file goes first, so a sorted graph is
-// visited in file order. Reads include the outer-scope names its subgraphs read.
+// visited in file order. A node's reads include the outer-scope names its subgraphs
+// read, at any depth; a read waits for a node of the graph only when nothing in scope
+// (graph inputs, initializers, nodes visited, enclosing graphs) defines the name yet.
 struct NodeOrder {
   bool sorted = true;  // every node comes after the producers of what it reads
   // The first node in the file that reads a value produced later (or by itself).

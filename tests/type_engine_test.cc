@@ -211,6 +211,7 @@ g (float[2] x) => (float[2] y) { y = Add (x, nowhere) })");
   TypedModel tm = AnalyzeTypes(m);
   EXPECT_EQ(tm.values[static_cast<size_t>(tm.nodes[0].inputs[1])].origin, OriginKind::kUndefined);
   EXPECT_EQ(Find(tm, "main", "y")->type_string(), "tensor(float)");
+  EXPECT_TRUE(tm.graphs[0].order.sorted);  // a name nothing produces is not waited for
 }
 
 // The node at file position `index` of the graph at `path`.

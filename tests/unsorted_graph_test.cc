@@ -16,6 +16,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using testing::FixClean;
 using testing::Keys;
 using testing::Lint;
 using testing::LintAll;
@@ -238,6 +239,77 @@ TEST(SortGraph, DeclinesWhenOtherEditsOfTheListArePending) {
   EXPECT_TRUE(fresh.SortNodes(m.graph().node(), {0, 1, 2}, "main"));  // nothing to move
   EXPECT_THAT(fresh.edits(), IsEmpty());
   EXPECT_THAT(Outputs(m.graph().node()), ElementsAre("y", "h", "a"));
+}
+
+// `fix` end to end (the fix loop's hook for unsorted-graph): sorting comes first, in a
+// pass of its own; the other fixes follow on the sorted graph.
+TEST(UnsortedGraphFix, FixWritesASortedModelThatPassesTheCheckerAndASecondFixChangesNothing) {
+  onnx::ModelProto m = Parse(kUnsortedConflict);
+  ToInitializer(m, "W");
+  FixResult r = FixClean(m);
+  EXPECT_EQ(CheckerError(m), "");
+  EXPECT_THAT(Outputs(m.graph().node()), ElementsAre("a", "h", "y"));
+  std::vector<std::string> applied;
+  for (const FixRecord& a : r.applied) applied.push_back(a.rule);
+  EXPECT_THAT(applied, ElementsAre("unsorted-graph", "operand-dtype-mismatch"));
+  ASSERT_FALSE(r.edits.empty());
+  EXPECT_EQ(r.edits[0].action, "sort-nodes");
+  EXPECT_EQ(r.edits[0].detail, "sorted the 3 nodes topologically; 2 moved");
+  EXPECT_THAT(Keys(LintAll(m)), IsEmpty());
+}
+
+TEST(UnsortedGraphFix, SortedGraphsKeepTheirOrder) {
+  // Sorted, but not in the order a fresh sort would pick (Exp could go first).
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[1,4] x, bfloat16[4,2] W) => (float[1,2] y) {
+  a = Relu (x)
+  h = MatMul (a, W)
+  e = Exp (x)
+  y = Relu (h)
+})");
+  ToInitializer(m, "W");
+  FixResult r = FixClean(m);
+  EXPECT_THAT(Outputs(m.graph().node()), ElementsAre("a", "h", "e", "y"));
+  for (const Edit& e : r.edits) EXPECT_NE(e.action, "sort-nodes");
+}
+
+TEST(UnsortedGraphFix, SubgraphsFunctionsAndOuterReadsAreSortedInOneRun) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17, "local" : 1]>
+g (bool c, float[2] x) => (float[2] y, float[2] z) {
+  y = If (c) <
+    then_branch = t () => (float[2] r) { r = Relu (s)  s = local.F (h) },
+    else_branch = e () => (float[2] q) { q = Neg (x) }
+  >
+  z = local.F (x)
+  h = Abs (x)
+}
+<domain: "local", opset_import: ["" : 17]>
+F (a) => (o) {
+  o = Relu (t)
+  t = Neg (a)
+})");
+  ASSERT_THAT(CheckerError(m), HasSubstr("topologically sorted"));
+  FixClean(m);
+  EXPECT_EQ(CheckerError(m), "");
+  EXPECT_THAT(Outputs(m.graph().node()), ElementsAre("z", "h", "y"));  // among ready nodes, file order
+  EXPECT_THAT(Outputs(m.graph().node(2).attribute(0).g().node()), ElementsAre("s", "r"));
+  EXPECT_THAT(Outputs(m.functions(0).node()), ElementsAre("t", "o"));
+  EXPECT_THAT(Keys(LintAll(m)), IsEmpty());
+}
+
+TEST(UnsortedGraphFix, ACycleIsLeftAloneWithoutLooping) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[2] x) => (float[2] y) {
+  a = Add (x, b)
+  b = Relu (a)
+  y = Neg (b)
+})");
+  const std::string before = m.SerializeAsString();
+  FixResult r = FixModel(m, FixOptions{});
+  EXPECT_THAT(r.edits, IsEmpty());
+  EXPECT_EQ(r.passes, 1);
+  EXPECT_EQ(m.SerializeAsString(), before);
+  EXPECT_THAT(Keys(r.remaining), ElementsAre("unsorted-graph@main#0:in1"));
 }
 
 }  // namespace

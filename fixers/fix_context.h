@@ -63,7 +63,7 @@ std::string WidenOperands(FixContext& ctx, const std::vector<const Finding*>& fi
 std::string FixDeclaredType(FixContext& ctx, const Finding& finding);
 std::string RemoveRedundantCast(FixContext& ctx, const Finding& finding);
 std::string FixControlFlow(FixContext& ctx, const Finding& finding);
-std::string SortGraph(FixContext& ctx, const Finding& finding);  // edits at once: alone in its pass
+std::string SortGraph(FixContext& ctx, const Finding& finding);
 // --precision: rewrite stored tensors, attributes and declarations to one float type,
 // keeping ops that cannot run in it wider, between Casts.
 void ConvertPrecision(FixContext& ctx, int32_t to);

@@ -1,6 +1,7 @@
 #include "fixers/graph_editor.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "lint/dtype.h"
 
@@ -242,26 +243,30 @@ void GraphEditor::Note(const std::string& graph_path, const std::string& action,
   edits_.push_back({graph_path, action, detail});
 }
 
-bool GraphEditor::SortNodes(const NodeList& nodes, const std::vector<int>& order, const std::string& graph_path) {
+void GraphEditor::SortNodes(const NodeList& nodes, const std::vector<int>& order, const std::string& graph_path) {
   const size_t n = static_cast<size_t>(nodes.size());
-  if (order.size() != n || inserts_.count(&nodes) || removals_.count(&nodes)) return false;
+  bool permutation = order.size() == n;
   std::vector<bool> seen(n, false);
-  for (int i : order) {
-    if (i < 0 || static_cast<size_t>(i) >= n || seen[static_cast<size_t>(i)]) return false;
-    seen[static_cast<size_t>(i)] = true;
+  for (size_t k = 0; permutation && k < n; ++k) {
+    const int i = order[k];
+    permutation = i >= 0 && static_cast<size_t>(i) < n && !seen[static_cast<size_t>(i)];
+    if (permutation) seen[static_cast<size_t>(i)] = true;
   }
-  int moved = 0;
-  for (size_t k = 0; k < n; ++k) moved += order[k] != static_cast<int>(k);
-  if (moved == 0) return true;
+  if (inserts_.count(&nodes) || removals_.count(&nodes) || !permutation) {
+    throw std::logic_error("SortNodes: the node list has pending edits or the order does not cover it");
+  }
   // The node objects stay where they are (on the heap or in the model's arena): only
   // the list's pointers are put in the new order.
   NodeList& list = Mutable(nodes);
   std::vector<onnx::NodeProto*> old(n);
   list.UnsafeArenaExtractSubrange(0, static_cast<int>(n), old.data());
-  for (int i : order) list.UnsafeArenaAddAllocated(old[static_cast<size_t>(i)]);
-  edits_.push_back({graph_path, "sort-nodes", "sorted the " + std::to_string(n) + " nodes topologically; " +
-                                                  std::to_string(moved) + " moved"});
-  return true;
+  int moved = 0;
+  for (size_t k = 0; k < n; ++k) {
+    list.UnsafeArenaAddAllocated(old[static_cast<size_t>(order[k])]);
+    moved += order[k] != static_cast<int>(k);
+  }
+  edits_.push_back({graph_path, "sort-nodes", "nodes in topological order (" + std::to_string(moved) + " of " +
+                                                  std::to_string(n) + " moved)"});
 }
 
 size_t GraphEditor::Commit() {

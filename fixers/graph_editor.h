@@ -67,11 +67,11 @@ class GraphEditor {
   void SetIntAttribute(const onnx::NodeProto& node, const std::string& name, int64_t value,
                        const std::string& graph_path);
   void Note(const std::string& graph_path, const std::string& action, const std::string& detail);
-  // Puts the nodes in `order` (old positions, a permutation), at once rather than at
-  // Commit(): node positions in the TypedModel are stale afterwards, so nothing else may
-  // edit this pass. Declines (false) when `order` is no permutation of the list or an
-  // insertion or removal is already queued for it.
-  bool SortNodes(const google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, const std::vector<int>& order,
+  // Reorders a node list at once (not at Commit()): `order[i]` is the old position of
+  // the node that goes i-th. Node positions in the TypedModel are stale afterwards, so
+  // nothing else may edit the list this pass; throws std::logic_error when an insertion
+  // or removal is already queued for it, or `order` is no permutation of it.
+  void SortNodes(const google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, const std::vector<int>& order,
                  const std::string& graph_path);
 
   // Applies queued insertions and removals. Returns the number of edits so far.

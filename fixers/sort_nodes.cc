@@ -37,9 +37,8 @@ std::string SortGraph(FixContext& ctx, const Finding& finding) {
   for (int other = 0; other < g; ++other) {
     if (&ctx.Nodes(other) == &nodes) return "";
   }
-  if (!ctx.editor.SortNodes(nodes, order.visit, graph.path)) {
-    return "other edits of its nodes are pending in this pass; sort them in a pass of their own";
-  }
+  // Nothing else may be queued for the list: the fix loop sorts in a pass of its own.
+  ctx.editor.SortNodes(nodes, order.visit, graph.path);
   return "";
 }
 

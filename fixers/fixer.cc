@@ -120,18 +120,22 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
     }
     if (!changed) {
       if (!report) report = LintTyped(tm, "", rules, lint);
-      std::vector<const Finding*> operands, declared, casts, flows;
+      std::vector<const Finding*> operands, declared, casts, flows, sorts;
       for (const Finding& f : report->findings) {
         if (!Allowed(f, opt)) continue;
+        if (f.rule == "unsorted-graph") sorts.push_back(&f);
         if (f.rule == "operand-dtype-mismatch") operands.push_back(&f);
         if (f.rule == "declared-type-mismatch") declared.push_back(&f);
         if (f.rule == "redundant-cast") casts.push_back(&f);
         if (f.rule == "control-flow-dtype-mismatch") flows.push_back(&f);
       }
+      // Sorting moves nodes at once, which leaves the positions other fixers use stale:
+      // it takes a pass of its own, first.
+      changed = ApplyEach(sorts, result, reasons, [&](const Finding& f) { return SortGraph(ctx, f); });
       // Operand fixes first: declared types often disagree only because of them.
       std::vector<std::string> why;
-      WidenOperands(ctx, operands, why);
-      for (size_t i = 0; i < operands.size(); ++i) {
+      if (!changed) WidenOperands(ctx, operands, why);
+      for (size_t i = 0; i < why.size(); ++i) {
         if (why[i].empty()) {
           result.applied.push_back(Record(*operands[i]));
           changed = true;
@@ -158,7 +162,7 @@ FixResult FixModel(onnx::ModelProto& model, const FixOptions& opt, TensorStore* 
   for (const Finding& f : after.findings) {
     if (!f.fix || f.fix->safety == FixSafety::kDisplayOnly) continue;
     if (f.rule != "operand-dtype-mismatch" && f.rule != "declared-type-mismatch" && f.rule != "redundant-cast" &&
-        f.rule != "control-flow-dtype-mismatch") {
+        f.rule != "control-flow-dtype-mismatch" && f.rule != "unsorted-graph") {
       continue;
     }
     auto r = reasons.find(Key(f));

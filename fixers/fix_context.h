@@ -66,6 +66,7 @@ std::string RetypeValueInfo(FixContext& ctx, const Finding& finding);
 std::string CastGraphOutput(FixContext& ctx, const Finding& finding);
 std::string ConvertInitializer(FixContext& ctx, const Finding& finding);
 std::string RemoveRedundantCast(FixContext& ctx, const Finding& finding);
+std::string SortGraph(FixContext& ctx, const Finding& finding);
 
 // --precision: plans the type of every float value (fixers/precision.cc says how) and
 // edits the model to it, ops that cannot compute in `to` wrapped in Casts. Returns how

@@ -16,6 +16,7 @@ void Each(FixContext& ctx, const std::vector<const Finding*>& findings, std::vec
 
 const std::vector<FixerInfo>& Fixers() {
   static const std::vector<FixerInfo> kFixers = {
+      {FixKind::kSortGraph, 0, &Each<SortGraph>},
       {FixKind::kWidenOperands, 1, &WidenOperands},
       {FixKind::kRetypeGraphInput, 1, &Each<RetypeGraphInput>},
       {FixKind::kWidenJoin, 2, &Each<FixControlFlow>},

@@ -290,18 +290,30 @@ void GraphEditor::RemoveNode(const NodeList& nodes, const onnx::NodeProto& node,
 
 void GraphEditor::SortNodes(const NodeList& nodes, const std::vector<int>& order, const std::string& graph_path) {
   NodeList& list = Own(nodes);
-  if (!inserts_[&list].empty() || !removals_[&list].empty() || order.size() != static_cast<size_t>(list.size())) {
+  const size_t n = static_cast<size_t>(list.size());
+  bool permutation = order.size() == n;
+  std::vector<bool> seen(n, false);
+  for (size_t k = 0; permutation && k < n; ++k) {
+    const int i = order[k];
+    permutation = i >= 0 && static_cast<size_t>(i) < n && !seen[static_cast<size_t>(i)];
+    if (permutation) seen[static_cast<size_t>(i)] = true;
+  }
+  const bool pending = (inserts_.count(&list) && !inserts_[&list].empty()) ||
+                       (removals_.count(&list) && !removals_[&list].empty());
+  if (pending || !permutation) {
     throw std::logic_error("SortNodes: the node list has pending edits or the order does not cover it");
   }
-  std::vector<onnx::NodeProto*> old(order.size());
-  list.UnsafeArenaExtractSubrange(0, list.size(), old.data());
+  // The node objects stay where they are (on the heap or in the model's arena): only
+  // the list's pointers are put in the new order.
+  std::vector<onnx::NodeProto*> old(n);
+  list.UnsafeArenaExtractSubrange(0, static_cast<int>(n), old.data());
   int moved = 0;
-  for (size_t i = 0; i < order.size(); ++i) {
-    list.UnsafeArenaAddAllocated(old[static_cast<size_t>(order[i])]);
-    moved += order[i] != static_cast<int>(i);
+  for (size_t k = 0; k < n; ++k) {
+    list.UnsafeArenaAddAllocated(old[static_cast<size_t>(order[k])]);
+    moved += order[k] != static_cast<int>(k);
   }
-  Log(graph_path, "sort-nodes", "nodes in topological order (" + std::to_string(moved) + " of " +
-                                    std::to_string(order.size()) + " moved)");
+  Log(graph_path, "sort-nodes", "nodes in topological order (" + std::to_string(moved) + " of " + std::to_string(n) +
+                                    " moved)");
 }
 
 void GraphEditor::SetElemType(const onnx::ValueInfoProto& value, int32_t to, const std::string& graph_path,

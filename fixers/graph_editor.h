@@ -87,7 +87,10 @@ class GraphEditor {
                    const std::string& graph_path);
   void RemoveNode(const NodeList& nodes, const onnx::NodeProto& node, const std::string& graph_path,
                   const std::string& why);
-  // Reorders a node list: `order[i]` is the old position of the node that goes i-th.
+  // Reorders a node list at once (not at Commit()): `order[i]` is the old position of
+  // the node that goes i-th. Node positions in the TypedModel are stale afterwards, so
+  // nothing else may edit the list this pass; throws std::logic_error when an insertion
+  // or removal is already queued for it, or `order` is no permutation of it.
   void SortNodes(const NodeList& nodes, const std::vector<int>& order, const std::string& graph_path);
   void SetElemType(const onnx::ValueInfoProto& value, int32_t to, const std::string& graph_path,
                    const std::string& what, EditEffect effect = EditEffect::kExact);
@@ -100,7 +103,6 @@ class GraphEditor {
                        const std::string& graph_path, EditEffect effect);
   // Not an edit: something the fixer decided to leave as it is, and why ("keep-wide").
   void Note(const std::string& graph_path, const std::string& action, const std::string& detail);
-
   // Applies queued insertions and removals. Returns the number of edits so far.
   size_t Commit();
 

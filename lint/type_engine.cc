@@ -1,11 +1,16 @@
 #include "lint/type_engine.h"
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <memory_resource>
+#include <optional>
 #include <set>
 #include <string_view>
+#include <unordered_set>
 
 #include "lint/dtype.h"
 #include "lint/inference_context.h"
@@ -107,6 +112,34 @@ class Scope {
  private:
   const Scope* parent_;
   std::pmr::unordered_map<std::string_view, int> names_;
+};
+
+using NodeList = google::protobuf::RepeatedPtrField<onnx::NodeProto>;
+
+// The first node of a node list that produces each name, built when first asked: only
+// a graph with a read that nothing in scope defines (yet) needs it.
+class Producers {
+ public:
+  explicit Producers(const NodeList& nodes) : nodes_(nodes), arena_(stack_.data(), stack_.size()) {}
+  int Of(std::string_view name) {
+    if (!first_) {
+      first_.emplace(&arena_);
+      first_->reserve(static_cast<size_t>(nodes_.size()));
+      for (int i = 0; i < nodes_.size(); ++i) {
+        for (const auto& out : nodes_.Get(i).output()) {
+          if (!out.empty()) first_->try_emplace(out, i);
+        }
+      }
+    }
+    auto it = first_->find(name);
+    return it == first_->end() ? -1 : it->second;
+  }
+
+ private:
+  const NodeList& nodes_;
+  std::array<std::byte, 2048> stack_;  // small graphs (most subgraphs) need no heap
+  std::pmr::monotonic_buffer_resource arena_;
+  std::optional<std::pmr::unordered_map<std::string_view, int>> first_;
 };
 
 struct OutputPlan {
@@ -232,7 +265,10 @@ class Engine {
                                   OriginKind::kSparseInitializer, -1, -1, true));
     }
 
-    for (int i = 0; i < g.node_size(); ++i) VisitNode(g.node(i), gid, i, scope, opsets);
+    NodeOrder order = VisitInOrder(g.node(), gid, scope, opsets, [&](int i) -> const onnx::NodeProto& {
+      return g.node(i);
+    });
+    out_.graphs[gid].order = std::move(order);
 
     for (const auto& o : g.output()) {
       int id = scope.Lookup(o.name());
@@ -242,21 +278,16 @@ class Engine {
     return gid;
   }
 
-  int ResolveInput(const std::string& name, int graph, const Scope& scope) {
-    if (name.empty()) return -1;
-    int id = scope.Lookup(name);
-    return id >= 0 ? id : NewValue(name, graph, nullptr, OriginKind::kUndefined);
-  }
-
   std::string SubgraphPath(int graph, const NodeRecord& node, const std::string& attr) const {
     const std::string label = node.name().empty() ? "#" + std::to_string(node.index) : node.name();
     return out_.graphs[graph].path + "/" + label + "(" + node.op_type() + ")." + attr;
   }
 
+  // Visits a node whose reads ResolveReads() just resolved.
   void VisitNode(const onnx::NodeProto& n, int graph, int index, Scope& scope, const OpsetMap& opsets) {
     const int nid = static_cast<int>(out_.nodes.size());
     out_.nodes.emplace_back(out_.memory());
-    out_.graphs[graph].nodes.push_back(nid);
+    out_.graphs[graph].nodes[static_cast<size_t>(index)] = nid;
 
     NodeRecord rec(out_.memory());
     rec.proto = &n;
@@ -267,7 +298,13 @@ class Engine {
     rec.opset = op == opsets.end() ? -1 : op->second;
     rec.inputs.reserve(static_cast<size_t>(n.input_size()));
     rec.outputs.reserve(static_cast<size_t>(n.output_size()));
-    for (const auto& in : n.input()) rec.inputs.push_back(ResolveInput(in, graph, scope));
+    // First, before anything visits a subgraph and resolves reads of its own.
+    for (size_t s = 0; s < resolved_.size(); ++s) {
+      const int id = resolved_[s];
+      rec.inputs.push_back(id != kUndefinedName ? id
+                                                : NewValue(n.input(static_cast<int>(s)), graph, nullptr,
+                                                           OriginKind::kUndefined));
+    }
 
     const onnx::FunctionProto* fn = FindFunction(rec.domain, n.op_type());
     std::vector<OutputPlan> plan(static_cast<size_t>(n.output_size()));
@@ -484,14 +521,13 @@ class Engine {
       scope.Define(fn.input(i), id);
       out_.graphs[gid].inputs.push_back(id);
     }
-    for (int i = 0; i < fn.node_size(); ++i) {
-      const onnx::NodeProto* body = &fn.node(i);
-      if (HasAttributeRefs(*body)) {
-        out_.owned_nodes.push_back(ResolveAttributeRefs(*body, n));
-        body = &out_.owned_nodes.back();
-      }
-      VisitNode(*body, gid, i, scope, opsets);
-    }
+    NodeOrder order = VisitInOrder(fn.node(), gid, scope, opsets, [&](int i) -> const onnx::NodeProto& {
+      const onnx::NodeProto& body = fn.node(i);
+      if (!HasAttributeRefs(body)) return body;
+      out_.owned_nodes.push_back(ResolveAttributeRefs(body, n));
+      return out_.owned_nodes.back();
+    });
+    out_.graphs[gid].order = std::move(order);
     for (int j = 0; j < fn.output_size(); ++j) {
       int id = scope.Lookup(fn.output(j));
       if (id < 0) id = NewValue(fn.output(j), gid, nullptr, OriginKind::kUndefined);
@@ -509,6 +545,176 @@ class Engine {
     if (std::find(out_.notices.begin(), out_.notices.end(), notice) == out_.notices.end()) {
       out_.notices.push_back(notice);
     }
+  }
+
+  // Visits `nodes` in dependency order (see NodeOrder); `scope` already holds the
+  // graph's inputs and initializers. `node_at(i)` is the node to visit at position i
+  // (for a function body, maybe a per-call copy). Until the first node that reads a value
+  // produced further down, dependency order is file order: a sorted graph is visited in
+  // one pass with the lookups it always needed, and a read only costs more when nothing
+  // in scope defines its name. From the first late read on, the rest is planned at
+  // O(nodes + reads), plus a heap operation per node that waits for a producer further
+  // down the file.
+  template <typename NodeAt>
+  NodeOrder VisitInOrder(const NodeList& nodes, int graph, Scope& scope, const OpsetMap& opsets, NodeAt&& node_at) {
+    const int n = nodes.size();
+    out_.graphs[static_cast<size_t>(graph)].nodes.assign(static_cast<size_t>(n), -1);
+    NodeOrder order;
+    Producers producers(nodes);
+    int i = 0;
+    for (; i < n && ResolveReads(nodes.Get(i), i, scope, &producers, &order); ++i) {
+      VisitNode(node_at(i), graph, i, scope, opsets);
+    }
+    if (i == n) return order;
+    PlanRest(nodes, scope, producers, i, order);
+    for (size_t k = static_cast<size_t>(i); k < order.visit.size(); ++k) {
+      const int v = order.visit[k];
+      ResolveReads(nodes.Get(v), v, scope, nullptr, nullptr);
+      VisitNode(node_at(v), graph, v, scope, opsets);
+    }
+    return order;
+  }
+
+  // Resolves the node's inputs into resolved_ (-1 omitted, kUndefinedName defined
+  // nowhere in scope). With `order`: false, noted there, when the node or one of its
+  // subgraphs reads a name nothing in scope defines but a node of this graph (not visited
+  // yet, or the node itself) produces.
+  bool ResolveReads(const onnx::NodeProto& node, int index, const Scope& scope, Producers* producers,
+                    NodeOrder* order) {
+    resolved_.clear();
+    for (int s = 0; s < node.input_size(); ++s) {
+      const std::string& name = node.input(s);
+      const int id = name.empty() ? -1 : scope.Lookup(name);
+      if (id >= 0 || name.empty()) {
+        resolved_.push_back(id);
+        continue;
+      }
+      const int p = order != nullptr ? producers->Of(name) : -1;
+      if (p >= 0) return NoteLateRead(*order, index, s, name, p);
+      resolved_.push_back(kUndefinedName);
+    }
+    if (order == nullptr) return true;
+    const bool has_subgraphs = std::any_of(node.attribute().begin(), node.attribute().end(),
+                                           [](const auto& a) { return a.has_g() || a.graphs_size() > 0; });
+    if (!has_subgraphs) return true;
+    bool late = false;
+    ForEachRead(node, [&](std::string_view name, int slot) {
+      if (late || slot >= 0 || scope.Lookup(name) >= 0) return;  // the inputs are resolved above
+      const int p = producers->Of(name);
+      if (p >= 0) late = !NoteLateRead(*order, index, -1, name, p);
+    });
+    return !late;
+  }
+
+  static bool NoteLateRead(NodeOrder& order, int reader, int slot, std::string_view value, int producer) {
+    order.sorted = false;
+    order.reader = reader;
+    order.slot = slot;
+    order.value = std::string(value);
+    order.producer = producer;
+    return false;
+  }
+
+  // Plans the visit of nodes[visited..] after the first `visited`, which are done:
+  // order.visit gets 0..visited-1, then the rest. A read waits for its producer when
+  // nothing in scope defines the name yet.
+  void PlanRest(const NodeList& nodes, const Scope& scope, Producers& producers, int visited, NodeOrder& order) {
+    const int n = nodes.size();
+    order.visit.reserve(static_cast<size_t>(n));
+    for (int i = 0; i < visited; ++i) order.visit.push_back(i);
+    std::array<std::byte, 4096> stack;
+    std::pmr::monotonic_buffer_resource arena(stack.data(), stack.size());
+    // Kahn's algorithm over the reads, as a successor list per producer (CSR).
+    std::pmr::vector<int> waiting(static_cast<size_t>(n), 0, &arena);  // producers not visited yet
+    std::pmr::vector<int> first(static_cast<size_t>(n) + 1, 0, &arena);
+    std::pmr::vector<std::pair<int, int>> edges(&arena);  // (producer, reader)
+    edges.reserve(static_cast<size_t>(n - visited));
+    for (int i = visited; i < n; ++i) {
+      ForEachRead(nodes.Get(i), [&](std::string_view name, int) {
+        if (scope.Lookup(name) >= 0) return;
+        const int p = producers.Of(name);
+        if (p < 0) return;
+        edges.emplace_back(p, i);
+        ++waiting[static_cast<size_t>(i)];
+        ++first[static_cast<size_t>(p) + 1];
+      });
+    }
+    for (int i = 0; i < n; ++i) first[static_cast<size_t>(i) + 1] += first[static_cast<size_t>(i)];
+    std::pmr::vector<int> readers(edges.size(), 0, &arena);
+    {
+      std::pmr::vector<int> fill(first.begin(), first.end() - 1, &arena);
+      for (const auto& [p, r] : edges) readers[static_cast<size_t>(fill[static_cast<size_t>(p)]++)] = r;
+    }
+
+    // The next ready node is the first in the file. A cursor finds the ready nodes at or
+    // after it; nodes it passed while they waited go to a min-heap once ready, and any of
+    // those comes before everything at the cursor.
+    std::pmr::vector<int> behind(&arena);  // min-heap of ready nodes before the cursor
+    int cursor = visited;
+    auto take = [&](int v) {
+      order.visit.push_back(v);
+      for (int e = first[static_cast<size_t>(v)]; e < first[static_cast<size_t>(v) + 1]; ++e) {
+        const int r = readers[static_cast<size_t>(e)];
+        if (--waiting[static_cast<size_t>(r)] != 0 || r >= cursor) continue;
+        behind.push_back(r);
+        std::push_heap(behind.begin(), behind.end(), std::greater<int>());
+      }
+    };
+    while (true) {
+      if (!behind.empty()) {
+        std::pop_heap(behind.begin(), behind.end(), std::greater<int>());
+        const int v = behind.back();
+        behind.pop_back();
+        take(v);
+        continue;
+      }
+      while (cursor < n && waiting[static_cast<size_t>(cursor)] != 0) ++cursor;
+      if (cursor == n) break;
+      take(cursor++);
+    }
+    // What never became ready waits on a cycle: visit it last, in file order.
+    for (int i = visited; i < n; ++i) {
+      if (waiting[static_cast<size_t>(i)] == 0) continue;
+      order.visit.push_back(i);
+      ++order.stuck;
+    }
+  }
+
+  // Calls fn(name, slot) for every name the node reads: its inputs (slot), then the
+  // outer-scope names its subgraphs read, at any depth (slot -1).
+  template <typename Fn>
+  void ForEachRead(const onnx::NodeProto& node, Fn&& fn) {
+    for (int s = 0; s < node.input_size(); ++s) {
+      if (!node.input(s).empty()) fn(std::string_view(node.input(s)), s);
+    }
+    for (const auto& a : node.attribute()) {
+      if (a.has_g()) {
+        for (std::string_view name : OuterReads(a.g())) fn(name, -1);
+      }
+      for (const auto& g : a.graphs()) {
+        for (std::string_view name : OuterReads(g)) fn(name, -1);
+      }
+    }
+  }
+
+  // The names a subgraph (or the graphs nested in it) reads from enclosing scopes, once
+  // each, in the order first read. Computed once per graph.
+  const std::vector<std::string_view>& OuterReads(const onnx::GraphProto& g) {
+    auto [it, fresh] = outer_reads_.try_emplace(&g);
+    std::vector<std::string_view>& reads = it->second;  // stays valid as the map grows
+    if (!fresh) return reads;
+    std::unordered_set<std::string_view> defined;
+    for (const auto& v : g.input()) defined.insert(v.name());
+    for (const auto& t : g.initializer()) defined.insert(t.name());
+    for (const auto& t : g.sparse_initializer()) defined.insert(t.values().name());
+    for (const auto& node : g.node()) defined.insert(node.output().begin(), node.output().end());
+    std::unordered_set<std::string_view> seen;
+    auto read = [&](std::string_view name, int) {
+      if (!name.empty() && !defined.count(name) && seen.insert(name).second) reads.push_back(name);
+    };
+    for (const auto& node : g.node()) ForEachRead(node, read);
+    for (const auto& o : g.output()) read(o.name(), -1);
+    return reads;
   }
 
   const onnx::FunctionProto* FindFunction(const std::string& domain, const std::string& op) const {
@@ -531,12 +737,16 @@ class Engine {
   TypedModel& out_;
   std::map<std::pair<std::string, std::string>, const onnx::FunctionProto*> functions_;
   std::map<std::pair<std::string, int>, std::unordered_map<std::string, const onnx::OpSchema*>> schemas_;
+  std::unordered_map<const onnx::GraphProto*, std::vector<std::string_view>> outer_reads_;
   int depth_ = 0;
   std::vector<const onnx::FunctionProto*> calling_;  // the function bodies being instantiated
   size_t function_nodes_ = 0;                        // nodes instantiated from function bodies
   // Every scope's names, freed at once when the walk ends (a name per value: freeing
   // them one by one cost more than looking them up).
   std::pmr::monotonic_buffer_resource scope_memory_;
+  // A node's inputs as ResolveReads() found them, for the VisitNode() that follows.
+  static constexpr int kUndefinedName = -2;
+  std::vector<int> resolved_;
   // Reused from node to node (a node's binding does not outlive its visit).
   std::vector<const std::string*> scratch_types_;
   std::vector<bool> scratch_constant_;

@@ -78,6 +78,28 @@ struct ValueRecord {
 
 enum class GraphKind { kMain, kSubgraph, kFunction };
 
+// How a graph's nodes are ordered in the file. onnx's checker wants producers before
+// readers; onnxruntime sorts a main graph itself, and some exporters write any order.
+// The type pass visits the nodes in dependency order either way: among the nodes whose
+// inputs are all computed, the first in the file goes first, so a sorted graph is
+// visited in file order. A node's reads include the outer-scope names its subgraphs
+// read, at any depth; a read waits for a node of the graph only when nothing in scope
+// (graph inputs, initializers, nodes visited, enclosing graphs) defines the name yet.
+struct NodeOrder {
+  bool sorted = true;  // every node comes after the producers of what it reads
+  // The first node in the file that reads a value produced later (or by itself).
+  int reader = -1;   // file index
+  int slot = -1;     // its input slot; -1 when one of its subgraphs reads the value
+  std::string value;
+  int producer = -1;  // file index of the value's (first) producer
+  // Nodes no order can run: in a dependency cycle, or reading from one. They are
+  // visited last, in file order, with the inputs not computed yet unknown.
+  int stuck = 0;
+  // File indices in the order the type pass visited them; empty when sorted. A
+  // topological order of the graph when nothing is stuck.
+  std::vector<int> visit;
+};
+
 struct GraphRecord {
   std::string path;  // "main", "main/cond(If).then_branch", "main/#4(Block).function"
   GraphKind kind = GraphKind::kMain;
@@ -85,10 +107,11 @@ struct GraphRecord {
   int owner_node = -1;  // the If/Loop/Scan or function call that owns this graph
   const onnx::GraphProto* proto = nullptr;        // null for function bodies
   const onnx::FunctionProto* function = nullptr;  // set for function bodies
-  std::vector<int> nodes;    // node ids in graph order
+  std::vector<int> nodes;    // node ids by position in the file (nodes[i].index == i)
   std::vector<int> inputs;   // value ids
   std::vector<int> outputs;  // value ids
   std::unordered_map<std::string, const onnx::ValueInfoProto*> value_info;
+  NodeOrder order;
 };
 
 struct NodeRecord {
@@ -98,7 +121,7 @@ struct NodeRecord {
 
   const onnx::NodeProto* proto = nullptr;
   int graph = -1;
-  int index = -1;      // position in its graph
+  int index = -1;      // position in its graph's file order (not the visiting order)
   std::string domain;  // "" for ai.onnx
   int opset = -1;      // version of `domain` in scope; -1 when not imported
   const onnx::OpSchema* schema = nullptr;

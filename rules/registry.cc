@@ -11,7 +11,8 @@ std::vector<const Rule*> AllRules() {
   std::vector<const Rule*> rules = {
       &ControlFlowDtypeMismatch(), &DeclaredTypeMismatch(), &DtypeNotAllowed(), &LossyCastRoundTrip(),
       &MixedPrecision(),           &NoTargetKernel(),       &OperandDtypeMismatch(), &RedundantCast(),
-      &SchemaViolation(),          &UncheckedOp(),          &UnsafeExternalData(),
+      &SchemaViolation(),          &UncheckedOp(),          &UndefinedDtype(),       &UnsortedGraph(),
+      &UnsafeExternalData(),
   };
   std::sort(rules.begin(), rules.end(), [](const Rule* a, const Rule* b) { return a->info().id < b->info().id; });
   return rules;

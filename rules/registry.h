@@ -20,6 +20,8 @@ const Rule& RedundantCast();
 const Rule& SchemaViolation();
 const Rule& UncheckedOp();
 const Rule& UnsafeExternalData();
+const Rule& UndefinedDtype();
+const Rule& UnsortedGraph();
 
 // Every rule, in id order.
 std::vector<const Rule*> AllRules();

@@ -10,6 +10,8 @@
 namespace onnxtidy {
 namespace {
 
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 using testing::Parse;
 using testing::ToInitializer;
 
@@ -233,6 +235,147 @@ g (float[2] x) => (float[2] y) { y = Add (x, nowhere) })");
   TypedModel tm = AnalyzeTypes(m);
   EXPECT_EQ(tm.values[static_cast<size_t>(tm.nodes[0].inputs[1])].origin, OriginKind::kUndefined);
   EXPECT_EQ(Find(tm, "main", "y")->type_string(), "tensor(float)");
+  EXPECT_TRUE(tm.graphs[0].order.sorted);  // a name nothing produces is not waited for
+}
+
+// The node at file position `index` of the graph at `path`.
+const NodeRecord& NodeAt(const TypedModel& tm, const std::string& path, int index) {
+  for (const GraphRecord& g : tm.graphs) {
+    if (g.path != path) continue;
+    const NodeRecord& n = tm.nodes[static_cast<size_t>(g.nodes[static_cast<size_t>(index)])];
+    EXPECT_EQ(n.index, index);
+    return n;
+  }
+  ADD_FAILURE() << "no graph " << path;
+  return tm.nodes[0];
+}
+
+const ValueRecord& Input(const TypedModel& tm, const NodeRecord& n, int slot) {
+  return tm.values[static_cast<size_t>(n.inputs[static_cast<size_t>(slot)])];
+}
+
+TEST(TypeEngine, UnsortedNodesAreVisitedInDependencyOrderAndKeepTheirPositions) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[1,4] x, bfloat16[4,2] W) => (float[1,2] y) {
+  y = Relu (h)
+  h = MatMul (a, W)
+  a = Relu (x)
+})");
+  ToInitializer(m, "W");
+  TypedModel tm = AnalyzeTypes(m);
+  const GraphRecord& main = tm.graphs[0];
+  EXPECT_THAT(main.order.visit, ElementsAre(2, 1, 0));
+  EXPECT_EQ(main.order.stuck, 0);
+  // nodes[i] is the node at file position i, whatever the visiting order.
+  EXPECT_EQ(NodeAt(tm, "main", 1).op_type(), "MatMul");
+  const NodeRecord& matmul = NodeAt(tm, "main", 1);
+  EXPECT_EQ(Input(tm, matmul, 0).type_string(), "tensor(float)");  // 'a', computed after it in the file
+  ASSERT_EQ(matmul.bindings.size(), 1u);
+  EXPECT_TRUE(matmul.bindings[0].conflict);
+  EXPECT_EQ(Input(tm, NodeAt(tm, "main", 0), 0).type_string(), "tensor(float)");
+  EXPECT_EQ(Find(tm, "main", "y")->type_string(), "tensor(float)");
+}
+
+TEST(TypeEngine, ASortedGraphIsVisitedInFileOrder) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[2] x) => (float[2] y) {
+  a = Relu (x)
+  b = Neg (x)
+  y = Add (a, b)
+})");
+  TypedModel tm = AnalyzeTypes(m);
+  EXPECT_TRUE(tm.graphs[0].order.sorted);
+  EXPECT_THAT(tm.graphs[0].order.visit, IsEmpty());
+  EXPECT_THAT(tm.graphs[0].nodes, ElementsAre(0, 1, 2));
+}
+
+TEST(TypeEngine, AmongReadyNodesTheFirstInTheFileGoesFirst) {
+  // After 'a', Neg (#0) and Relu (#2) are ready, and Exp (#4) was from the start.
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[2] x) => (float[2] y) {
+  c = Neg (a)
+  y = Sum (b, c, d)
+  b = Relu (a)
+  a = Abs (x)
+  d = Exp (x)
+})");
+  TypedModel tm = AnalyzeTypes(m);
+  const NodeOrder& order = tm.graphs[0].order;
+  EXPECT_FALSE(order.sorted);
+  EXPECT_THAT(order.visit, ElementsAre(3, 0, 2, 4, 1));
+  EXPECT_EQ(order.reader, 0);
+  EXPECT_EQ(order.slot, 0);
+  EXPECT_EQ(order.value, "a");
+  EXPECT_EQ(order.producer, 3);
+  EXPECT_EQ(Find(tm, "main", "y")->type_string(), "tensor(float)");
+}
+
+TEST(TypeEngine, OuterReadsOfNestedSubgraphsAreDependencies) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (bool c, float[2] x) => (float[2] y) {
+  y = If (c) <
+    then_branch = t () => (float[2] r) {
+      r = If (c) <
+        then_branch = tt () => (float[2] r2) { r2 = Relu (h) },
+        else_branch = te () => (float[2] q2) { q2 = Neg (x) }
+      >
+    },
+    else_branch = e () => (float[2] q) { q = Neg (x) }
+  >
+  h = Abs (x)
+})");
+  TypedModel tm = AnalyzeTypes(m);
+  const NodeOrder& order = tm.graphs[0].order;
+  EXPECT_THAT(order.visit, ElementsAre(1, 0));
+  EXPECT_EQ(order.reader, 0);
+  EXPECT_EQ(order.slot, -1);  // read by a subgraph
+  EXPECT_EQ(order.value, "h");
+  const ValueRecord& h = Input(tm, NodeAt(tm, "main/#0(If).then_branch/#0(If).then_branch", 0), 0);
+  EXPECT_EQ(h.origin, OriginKind::kNodeOutput);
+  EXPECT_EQ(h.type_string(), "tensor(float)");
+  EXPECT_EQ(Find(tm, "main", "y")->type_string(), "tensor(float)");
+}
+
+TEST(TypeEngine, UnsortedSubgraphAndFunctionBodies) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17, "local" : 1]>
+g (bool c, float[2] x) => (float[2] y) {
+  y = If (c) <
+    then_branch = t () => (float[2] r) { r = local.F (s)  s = Neg (x) },
+    else_branch = e () => (float[2] q) { q = Neg (x) }
+  >
+}
+<domain: "local", opset_import: ["" : 17]>
+F (a) => (o) {
+  o = Relu (t)
+  t = Neg (a)
+})");
+  TypedModel tm = AnalyzeTypes(m);
+  for (const char* path : {"main/#0(If).then_branch", "main/#0(If).then_branch/#0(F).function"}) {
+    const GraphRecord& g = tm.graphs[static_cast<size_t>(NodeAt(tm, path, 0).graph)];
+    EXPECT_THAT(g.order.visit, ElementsAre(1, 0)) << path;
+    EXPECT_EQ(Input(tm, NodeAt(tm, path, 0), 0).type_string(), "tensor(float)") << path;
+  }
+  EXPECT_EQ(Find(tm, "main", "y")->type_string(), "tensor(float)");
+}
+
+TEST(TypeEngine, ACycleEndsWithItsNodesVisitedLastInFileOrder) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (float[2] x) => (float[2] y) {
+  a = Add (x, b)
+  b = Relu (a)
+  y = Neg (b)
+  z = Abs (x)
+  w = Neg (w)
+})");
+  TypedModel tm = AnalyzeTypes(m);
+  const NodeOrder& order = tm.graphs[0].order;
+  EXPECT_EQ(order.stuck, 4);
+  EXPECT_THAT(order.visit, ElementsAre(3, 0, 1, 2, 4));
+  // Nothing is guessed: what the cycle reads before it is computed stays undefined.
+  EXPECT_EQ(Input(tm, NodeAt(tm, "main", 0), 1).origin, OriginKind::kUndefined);
+  EXPECT_EQ(Input(tm, NodeAt(tm, "main", 4), 0).origin, OriginKind::kUndefined);
+  EXPECT_EQ(Input(tm, NodeAt(tm, "main", 1), 0).origin, OriginKind::kNodeOutput);
+  EXPECT_EQ(Find(tm, "main", "z")->type_string(), "tensor(float)");
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 with conflicting dtypes fail to load before the fix; after it they load, run, and give
 outputs equal, bit for bit, to a reference in which every narrow stored tensor was
 widened by hand. Precision conversion of real models stays within documented bounds."""
+import json
 import os
+import random
 import unittest
 
 import numpy as np
@@ -156,6 +158,49 @@ def synthetic_cases():
     return cases
 
 
+def shuffled(m, seed, subgraphs=False):
+    """A copy of `m` with the nodes of its main graph (and, if asked, of every subgraph)
+    in a seeded random order. onnx's checker refuses it; onnxruntime 1.30 sorts a main
+    graph itself but refuses an unsorted If/Loop body."""
+    out = onnx.ModelProto()
+    out.CopyFrom(m)
+    rng = random.Random(seed)
+
+    def shuffle(g):
+        nodes = list(g.node)
+        for n in nodes:
+            for a in n.attribute:
+                if a.type == onnx.AttributeProto.GRAPH and subgraphs:
+                    shuffle(a.g)
+        rng.shuffle(nodes)
+        del g.node[:]
+        g.node.extend(nodes)
+    shuffle(out.graph)
+    return out
+
+
+def unsorted_mlp():
+    """MatMul/Add/Relu, an If whose branches read an outer value, Gemm and Softmax."""
+    w1, b, w2, c = (RNG.standard_normal(s).astype(np.float32) for s in ((4, 8), (8,), (8, 3), (3,)))
+    then = helper.make_graph([helper.make_node("Mul", ["a", "two"], ["am"]), helper.make_node("Relu", ["am"], ["r"])],
+                             "then", [], [vi("r", F32, [2, 8])])
+    other = helper.make_graph([helper.make_node("Neg", ["a"], ["an"]), helper.make_node("Abs", ["an"], ["q"])],
+                              "else", [], [vi("q", F32, [2, 8])])
+    return model([helper.make_node("MatMul", ["x", "W1"], ["h"]),
+                  helper.make_node("Add", ["h", "b"], ["hb"]),
+                  helper.make_node("Relu", ["hb"], ["a"]),
+                  helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0),
+                  helper.make_node("Greater", ["s", "zero"], ["pos"]),
+                  helper.make_node("If", ["pos"], ["branch"], then_branch=then, else_branch=other),
+                  helper.make_node("Gemm", ["branch", "W2", "c"], ["logits"]),
+                  helper.make_node("Softmax", ["logits"], ["y"])],
+                 [vi("x", F32, [2, 4])], [vi("y", F32, [2, 3])],
+                 [numpy_helper.from_array(w1, "W1"), numpy_helper.from_array(b, "b"),
+                  numpy_helper.from_array(w2, "W2"), numpy_helper.from_array(c, "c"),
+                  numpy_helper.from_array(np.array(2, np.float32), "two"),
+                  numpy_helper.from_array(np.array(0, np.float32), "zero")])
+
+
 def feeds_for(m):
     inits = {t.name for t in m.graph.initializer}
     feeds = {}
@@ -263,6 +308,50 @@ class FixOrtTest(unittest.TestCase):
         self.assertEqual(sorted(out[src][1]), ["output", "stateN"])
         for name, value in out[src][1].items():
             self.assertTrue(common.bits_equal(value, out[dst][1][name]), name)
+
+    def test_unsorted_graphs_run_the_same_before_and_after_sorting(self):
+        """`fix` sorts every graph so that onnx's checker accepts it, and no output bit
+        moves: onnxruntime runs an unsorted main graph (it sorts it itself) with the same
+        outputs before and after; an unsorted If body it refuses until the fix."""
+        vad = [p for p in real_models_test.fetch_vad_models() if p.endswith("silero_vad_v5.onnx")][0]
+        embedding = [p for p in real_models_test.fetch_models() if "embedding_model" in p][0]
+        vad_feeds = {"input": np.sin(np.arange(512, dtype=np.float32) / 7).reshape(1, 512),
+                     "state": np.full((2, 1, 128), 0.1, np.float32), "sr": np.array(16000, np.int64)}
+        mlp = unsorted_mlp()
+        cases = {"mlp": (mlp, feeds_for(mlp), False),
+                 "embedding_model": (onnx.load(embedding), feeds_for(onnx.load(embedding)), False),
+                 "silero_vad_v5": (onnx.load(vad), vad_feeds, False),
+                 "silero_vad_v5_bodies": (onnx.load(vad), vad_feeds, True)}
+        jobs, paths = [], {}
+        for name, (original, feeds, bodies) in cases.items():
+            orig, src, dst = (self.path(f"{name}.{kind}.onnx") for kind in ("sorted", "shuffled", "resorted"))
+            onnx.save(original, orig)
+            broken = shuffled(original, seed=7, subgraphs=bodies)
+            with self.assertRaisesRegex(Exception, "topologically sorted"):
+                onnx.checker.check_model(broken)
+            onnx.save(broken, src)
+            check = common.run("check", src)
+            self.assertIn("[unsorted-graph]", check.stdout, name)
+            self.assertNotIn(": error:", check.stdout, name)  # in dependency order, nothing else is wrong
+            self.fix(src, dst)  # the checker accepts the result; a second fix changes nothing
+            proc = common.run("fix", src, "--dry-run", "--format", "json")
+            edits = json.loads(proc.stdout)["models"][0]["edits"]
+            self.assertIn("sort-nodes", {e["action"] for e in edits}, name)
+            jobs += [(orig, feeds), (src, feeds), (dst, feeds)]
+            paths[name] = (orig, src, dst, bodies)
+        out = ort.run(jobs)
+        for name, (orig, src, dst, bodies) in paths.items():
+            self.assertEqual(out[orig][0], "", f"{name}: the original does not run")
+            self.assertEqual(out[dst][0], "", f"{name}: the fixed model does not run")
+            self.assertEqual(sorted(out[dst][1]), sorted(out[orig][1]), name)
+            for k, ref in out[orig][1].items():
+                self.assertTrue(common.bits_equal(out[dst][1][k], ref), f"{name}: fixed output {k} differs")
+            if bodies:
+                self.assertIn("topologically sorted", out[src][0], name)
+                continue
+            self.assertEqual(out[src][0], "", f"{name}: onnxruntime refused the unsorted main graph")
+            for k, ref in out[orig][1].items():
+                self.assertTrue(common.bits_equal(out[src][1][k], ref), f"{name}: unsorted output {k} differs")
 
     def test_external_data(self):
         broken, ref = synthetic_cases()["mlp_bf16_f16_weights"]

@@ -99,11 +99,7 @@ void WriteFixJson(const std::vector<FixReport>& reports, const FixReportOptions&
   std::string buf;
   JsonWriter w(buf);
   w.BeginObject();
-  w.Key("tool");
-  w.BeginObject();
-  w.Field("name", "onnx-tidy");
-  w.Field("version", ONNXTIDY_VERSION);
-  w.EndObject();
+  WriteTool(w);
   w.Key("models");
   w.BeginArray();
   for (const FixReport& r : reports) Write(w, r, options);

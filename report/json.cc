@@ -3,6 +3,14 @@
 
 namespace onnxtidy {
 
+void WriteTool(JsonWriter& w) {
+  w.Key("tool");
+  w.BeginObject();
+  w.Field("name", "onnx-tidy");
+  w.Field("version", ONNXTIDY_VERSION);
+  w.EndObject();
+}
+
 // check's and fix's reports share this shape (null for an absent index).
 void Write(JsonWriter& w, const Location& l) {
   w.BeginObject();
@@ -80,11 +88,7 @@ void WriteJsonReport(const std::vector<ModelReport>& reports, std::ostream& out)
     buf.clear();
   };
   w.BeginObject();
-  w.Key("tool");
-  w.BeginObject();
-  w.Field("name", "onnx-tidy");
-  w.Field("version", ONNXTIDY_VERSION);
-  w.EndObject();
+  WriteTool(w);
   w.Key("models");
   w.BeginArray();
   for (const ModelReport& r : reports) {

@@ -56,5 +56,7 @@ class JsonWriter {
 
 // A finding's location, in the shape check's and fix's reports share (report/json.cc).
 void Write(JsonWriter& w, const Location& location);
+// "tool": {"name": "onnx-tidy", "version": ...}, which every report document starts with.
+void WriteTool(JsonWriter& w);
 
 }  // namespace onnxtidy

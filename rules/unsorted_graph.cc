@@ -60,6 +60,9 @@ class UnsortedGraphRule final : public Rule {
             ? "nodes are not in topological order: " + what + ", its own output"
             : "nodes are not in topological order: " + what + " before " + Positioned(producer) + " produces it";
     Finding& f = out.Add(where, std::move(message));
+    // onnxruntime sorts a main graph itself, but refuses an unsorted body: a deployment
+    // failure, so an error there.
+    if (g.kind != GraphKind::kMain) f.severity = Severity::kError;
     f.notes.push_back(Consequence(g.kind));
     if (order.stuck > 0) {
       f.notes.push_back(std::to_string(order.stuck) + (order.stuck == 1 ? " node is" : " nodes are") +

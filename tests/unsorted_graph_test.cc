@@ -101,6 +101,7 @@ g (bool c, float[2] x) => (float[2] y) {
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("unsorted-graph@main/#0(If).then_branch#0:in0"));
   EXPECT_EQ(f[0].fix->title, "sort the nodes of main/#0(If).then_branch topologically");
+  EXPECT_EQ(f[0].severity, Severity::kError);  // onnxruntime refuses an unsorted body
   EXPECT_THAT(f[0].notes[0], HasSubstr("onnxruntime sorts only the main graph"));
 }
 

@@ -47,6 +47,26 @@ class PreCommitTest(unittest.TestCase):
         return subprocess.run(["pre-commit", "run", *args, "--files", model], cwd=self.repo, env=self.env,
                               capture_output=True, text=True)
 
+    def test_the_readme_snippet_as_written_guards_commits(self):
+        with open(os.path.join(common.SOURCE_DIR, "README.md")) as f:
+            readme = f.read()
+        snippet = readme.split("```yaml\nrepos:", 1)[1].split("```", 1)[0]
+        rev = git(self.hooks, "rev-parse", "HEAD").stdout.strip()
+        repo = os.path.join(self.tmp.name, "readme")
+        os.makedirs(repo)
+        git(repo, "init", "-q")
+        with open(os.path.join(repo, ".pre-commit-config.yaml"), "w") as f:
+            f.write("repos:" + snippet.replace("REPO_URL", self.hooks).replace("REV", rev))
+        install = subprocess.run(["pre-commit", "install"], cwd=repo, env=self.env, capture_output=True, text=True)
+        self.assertEqual(install.returncode, 0, install.stdout + install.stderr)
+        shutil.copy(os.path.join(common.SOURCE_DIR, "docs", "examples", "bf16_weight_matmul.onnx"), repo)
+        git(repo, "add", "-A")
+        commit = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "m"],
+                                cwd=repo, env=self.env, capture_output=True, text=True)
+        self.assertNotEqual(commit.returncode, 0, "the hook let a conflicting model through")
+        self.assertIn("operand-dtype-mismatch", commit.stdout + commit.stderr)
+        self.assertEqual(git(repo, "rev-list", "--all").stdout, "")  # nothing was committed
+
     def test_the_fix_hook_repairs_the_model_in_place(self):
         proc = self.run_hooks("bf16_weight_matmul.onnx", "--config", self.fix_config)
         self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)  # pre-commit: files were modified

@@ -75,6 +75,16 @@ class Plan {
     std::string why;
   };
   const std::vector<Wrapped>& wrapped() const { return wrapped_; }
+  // True when `node` computes its output `slot` in float32 between Casts.
+  bool WrapsOutput(int node, int slot) const {
+    const NodeRecord& n = ctx_.Node(node);
+    const auto* formal = n.schema != nullptr ? OutputFormal(*n.schema, slot) : nullptr;
+    if (formal == nullptr) return false;
+    for (const Wrapped& w : wrapped_) {
+      if (w.node == node && w.params.count(formal->GetTypeStr())) return true;
+    }
+    return false;
+  }
 
   // One line per pinned class that the plan keeps wider than the new type.
   std::vector<std::pair<int, std::string>> Kept() const {
@@ -221,10 +231,14 @@ class Plan {
         if (BindsTypeParam(schema, *formal)) {
           by_param[formal->GetTypeStr()].push_back(v);
           formal_of[formal->GetTypeStr()] = formal;
-        } else if (!IsTypeParam(schema, formal->GetTypeStr()) && !AllowsType(*formal, to_string)) {
+        } else if (!AllowsType(*formal, to_string)) {
+          // A literal type (Resize's scales), or a parameter each slot binds on its own
+          // (If's outputs) that the new type is not among: the value stays float32.
+          const std::string what = IsTypeParam(schema, formal->GetTypeStr())
+                                       ? "does not allow " + DtypeName(to_)
+                                       : "is " + formal->GetTypeStr();
           HoldValue(v, Hold::kFloat, n.op_type() + "-" + std::to_string(schema.SinceVersion()) + " " +
-                                  (input ? "input" : "output") + " '" + formal->GetName() + "' is " +
-                                  formal->GetTypeStr());
+                                         (input ? "input" : "output") + " '" + formal->GetName() + "' " + what);
         }
       }
     };
@@ -348,6 +362,8 @@ void ConvertNode(FixContext& ctx, const Plan& plan, int id) {
   if (!rec.domain.empty() || rec.outputs.empty()) return;
   const int32_t want = plan.TypeOf(rec.outputs[0]);
   if (want == kUndefined || want == ElemType(*ctx.Value(rec.outputs[0]).type)) return;
+  // It computes in float32 and a Cast after it makes the planned type (WrapNode).
+  if (plan.WrapsOutput(id, 0)) return;
   const onnx::NodeProto& node = ctx.EditableNode(id);
   const std::string& op = node.op_type();
   const std::string& path = ctx.Graph(rec.graph).path;

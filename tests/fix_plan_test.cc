@@ -308,6 +308,43 @@ g (float[1,2] x, bfloat16[2,2] w) => (float[1,2] y) { y = MatMul (x, w) })");
   EXPECT_EQ(r.applied[0].effect, EditEffect::kInterface);
 }
 
+TEST(FixPlan, AnOpThatCannotMakeTheTypeKeepsItsAttributeAndGetsACast) {
+  // ConstantOfShape makes bfloat16 only from opset 20: at 16 it makes float32 zeros, and
+  // a Cast after it hands them on (Silero VAD's LSTM state).
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 16]>
+g (float[2,3] x, int64[2] shape) => (float[2,3] y) {
+  z = ConstantOfShape (shape)
+  y = Add (x, z)
+})");
+  FixOptions opts;
+  opts.precision = kBfloat16;
+  opts.keep_io_types = true;
+  FixResult r = FixClean(m, opts);
+  const onnx::NodeProto* cos = Producer(m.graph(), "z_float");
+  ASSERT_NE(cos, nullptr);
+  EXPECT_EQ(cos->attribute_size(), 0);  // the default float32 zero
+  EXPECT_EQ(IntAttribute(*Producer(m.graph(), "z"), "to"), kBfloat16);
+}
+
+TEST(FixPlan, IfOutputsTheOpsetRefusesStayFloat) {
+  // If-13's outputs take no bfloat16 (If-16 does): the branches keep float32.
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (bool c, float[2] x) => (float[2] y) {
+  y = If (c) <
+    then_branch = t () => (float[2] r) { r = Relu (x) },
+    else_branch = e () => (float[2] q) { q = Neg (x) }
+  >
+})");
+  FixOptions opts;
+  opts.precision = kBfloat16;
+  opts.keep_io_types = true;
+  FixResult r = FixClean(m, opts);
+  EXPECT_GE(r.kept_wide, 1);
+  bool said = false;
+  for (const Edit& n : r.notes) said |= n.detail.find("If-13 output 'outputs' does not allow bfloat16") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
 TEST(GraphEditor, LaterEditsSeeEarlierReplacements) {
   onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
 g (float[2] x) => (float[2] y) {

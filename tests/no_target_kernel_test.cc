@@ -36,6 +36,16 @@ TEST(NoTargetKernel, Bfloat16MatMulHasNoCpuKernel) {
   EXPECT_EQ(f[0].fix->safety, FixSafety::kDisplayOnly);
 }
 
+TEST(NoTargetKernel, Bfloat16ClipWithBoundsRunsOnlyFromOpset16) {
+  // onnxruntime runs it as ONNX's function body, whose Where takes bfloat16 from Where-16.
+  auto clip = [](int opset) {
+    return Parse("<ir_version: 8, opset_import: [\"\" : " + std::to_string(opset) +
+                 "]>\ng (bfloat16[2] x, bfloat16 lo) => (bfloat16[2] y) { y = Clip (x, lo) }");
+  };
+  EXPECT_THAT(Keys(LintForCpu(clip(13))), ElementsAre("no-target-kernel@main#0:in0"));
+  EXPECT_THAT(Keys(LintForCpu(clip(16))), IsEmpty());
+}
+
 TEST(NoTargetKernel, OnlyWithATarget) {
   EXPECT_THAT(Keys(testing::Lint(UnaryModel("bfloat16", "MatMul"))), IsEmpty());
 }

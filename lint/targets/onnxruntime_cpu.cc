@@ -257,6 +257,13 @@ class OnnxruntimeCpu final : public Target {
       auto has = [&](char c) { return p->second.find(c) != std::string::npos; };
       const char letter = type == kBfloat16 ? 'b' : type == kFloat16 ? 'h' : type == kFloat ? 'f' : 'd';
       v.supported = has(letter);
+      // Clip in bfloat16 runs as ONNX's function body, whose Where takes bfloat16 only
+      // from Where-16: with min or max given, a model below opset 16 fails to load
+      // ("Type 'tensor(bfloat16)' of input parameter ... of operator (Where) ... is invalid").
+      if (v.supported && type == kBfloat16 && node.op_type() == "Clip" && node.opset < 16 && node.inputs.size() > 1) {
+        v.supported = false;
+        v.available += " (bfloat16 only from opset 16, through its function body)";
+      }
       if (!v.supported && type == kFloat16 && has('f')) {
         v.supported = true;
         v.note = "runs in float32 between Casts that onnxruntime inserts";

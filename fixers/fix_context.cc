@@ -43,25 +43,8 @@ const google::protobuf::RepeatedPtrField<onnx::NodeProto>& FixContext::Nodes(int
   return g.function != nullptr ? g.function->node() : g.proto->node();
 }
 
-int FixContext::OnnxOpset(int graph) const {
-  const GraphRecord& g = Graph(graph);
-  if (g.function != nullptr) {
-    for (const auto& imp : g.function->opset_import()) {
-      if (imp.domain().empty() || imp.domain() == "ai.onnx") return static_cast<int>(imp.version());
-    }
-  }
-  for (const auto& imp : tm.model().opset_import()) {
-    if (imp.domain().empty() || imp.domain() == "ai.onnx") return static_cast<int>(imp.version());
-  }
-  return -1;
-}
-
 std::string FixContext::CastBlocker(int graph, int32_t from, int32_t to) const {
-  const int opset = OnnxOpset(graph);
-  if ((from == kBfloat16 || to == kBfloat16) && opset < 13) {
-    return "Cast carries bfloat16 only from opset 13 (this graph is at opset " + std::to_string(opset) + ")";
-  }
-  return "";
+  return onnxtidy::CastBlocker(tm, graph, from, to);
 }
 
 int FixContext::CastPosition(const ValueRecord& v) const {

@@ -33,8 +33,6 @@ class FixContext {
   const onnx::NodeProto& EditableNode(int node) const;
   // The node list of a graph or function body.
   const google::protobuf::RepeatedPtrField<onnx::NodeProto>& Nodes(int graph) const;
-  // ai.onnx opset in force in a graph (function bodies may import their own).
-  int OnnxOpset(int graph) const;
   // Can a Cast between these types be written in this graph? ("" if yes, else why not)
   std::string CastBlocker(int graph, int32_t from, int32_t to) const;
   // Where a Cast of `value` goes: right after its producer, or first in its graph.

@@ -1,6 +1,6 @@
 #include "fixers/fixer.h"
 
-
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -106,6 +106,11 @@ std::string RunChecker(onnx::ModelProto model) {
 
 // Why `to` cannot be the whole model's type at its opsets, or "".
 std::string PrecisionBlocker(const onnx::ModelProto& model, int32_t to) {
+  const bool onnx_imported = std::any_of(model.opset_import().begin(), model.opset_import().end(),
+                                         [](const auto& imp) { return imp.domain().empty() || imp.domain() == "ai.onnx"; });
+  if (!onnx_imported) {
+    return "--precision converts through Casts, which belong to ai.onnx, and the model imports no ai.onnx opset";
+  }
   if (to != kBfloat16) return "";
   for (const auto& imp : model.opset_import()) {
     if ((imp.domain().empty() || imp.domain() == "ai.onnx") && imp.version() < 13) {

@@ -805,6 +805,35 @@ const onnx::AttributeProto* FindAttribute(const onnx::NodeProto& node, const std
   return nullptr;
 }
 
+namespace {
+
+int OnnxVersion(const google::protobuf::RepeatedPtrField<onnx::OperatorSetIdProto>& imports) {
+  for (const auto& imp : imports) {
+    if (imp.domain().empty() || imp.domain() == "ai.onnx") return static_cast<int>(imp.version());
+  }
+  return -1;
+}
+
+}  // namespace
+
+int OnnxOpset(const TypedModel& tm, int graph) {
+  // A function body imports its own opsets; a graph attribute sees the model's.
+  for (int g = graph; g >= 0; g = tm.graphs[static_cast<size_t>(g)].parent) {
+    const GraphRecord& r = tm.graphs[static_cast<size_t>(g)];
+    if (r.function != nullptr) return OnnxVersion(r.function->opset_import());
+  }
+  return OnnxVersion(tm.model().opset_import());
+}
+
+std::string CastBlocker(const TypedModel& tm, int graph, int32_t from, int32_t to) {
+  const int opset = OnnxOpset(tm, graph);
+  if (opset < 0) return "a Cast belongs to ai.onnx, which this model does not import";
+  if ((from == kBfloat16 || to == kBfloat16) && opset < 13) {
+    return "a Cast carries bfloat16 only from opset 13 (this graph is at ai.onnx opset " + std::to_string(opset) + ")";
+  }
+  return "";
+}
+
 std::string NodeLabel(const NodeRecord& node) {
   if (!node.name().empty()) return node.op_type() + " '" + node.name() + "'";
   return node.op_type() + " #" + std::to_string(node.index);

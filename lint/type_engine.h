@@ -164,6 +164,15 @@ class TypedModel {
 // `model` must outlive the result.
 TypedModel AnalyzeTypes(const onnx::ModelProto& model);
 
+// The ai.onnx opset in scope in graph `graph` (a function body's own import first, then
+// the model's); -1 when neither imports ai.onnx.
+int OnnxOpset(const TypedModel& tm, int graph);
+
+// Why no Cast from `from` to `to` can be inserted into graph `graph`, or "" when one can:
+// Cast lives in ai.onnx, which the graph may not import, and carries bfloat16 only from
+// opset 13. Rules offer, and fixers make, Casts only where this says "".
+std::string CastBlocker(const TypedModel& tm, int graph, int32_t from, int32_t to);
+
 // The node's attribute called `name`, or nullptr.
 const onnx::AttributeProto* FindAttribute(const onnx::NodeProto& node, const std::string& name);
 

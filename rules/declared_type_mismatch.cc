@@ -13,14 +13,6 @@ std::string Show(const onnx::TypeProto& t) {
   return t.has_tensor_type() ? DtypeName(t.tensor_type().elem_type()) : TypeString(t);
 }
 
-// The ai.onnx opset the model imports (-1 when none).
-int OnnxOpset(const onnx::ModelProto& model) {
-  for (const auto& imp : model.opset_import()) {
-    if (imp.domain().empty() || imp.domain() == "ai.onnx") return static_cast<int>(imp.version());
-  }
-  return -1;
-}
-
 // A graph output keeps its declared type through a Cast after its producer.
 FixSuggestion OutputCastFix(const GraphView& graph, const ValueRecord& v, const onnx::TypeProto& declared) {
   const std::string title = "cast '" + v.name + "' to the declared " + Show(declared) + " at the output";
@@ -32,12 +24,8 @@ FixSuggestion OutputCastFix(const GraphView& graph, const ValueRecord& v, const 
                                          "initializer or outer value)");
   }
   const int32_t from = ElemType(*v.type), to = declared.tensor_type().elem_type();
-  if (from == kBfloat16 || to == kBfloat16) {
-    const int opset = OnnxOpset(graph.model().model());
-    if (opset < 13) {
-      return FixSuggestion::Display(title, "a Cast carries bfloat16 only from opset 13 (the model is at opset " +
-                                               std::to_string(opset) + ")");
-    }
+  if (std::string why = CastBlocker(graph.model(), graph.id(), from, to); !why.empty()) {
+    return FixSuggestion::Display(title, why);
   }
   // Rounding a float to the float type the graph declares returns what the declaration
   // promises callers; any other inexact Cast changes values.

@@ -68,12 +68,13 @@ std::optional<FixSuggestion> WideningFix(const NodeView& node, int slot, const o
     for (size_t k = 0; k < slots.size(); ++k) {
       if (types[k] == to) continue;
       fix.slots.push_back(slots[k]);
-      // A Cast carries bfloat16 only from opset 13; a stored tensor is rewritten instead.
+      // A stored tensor is rewritten; anything else needs a Cast, which may not be
+      // writable here (bfloat16 before opset 13, a model without ai.onnx).
       const ValueRecord* in = node.Input(slots[k]);
       const bool stored = in->constant && (in->origin == OriginKind::kInitializer || in->origin == OriginKind::kConstantNode);
-      if (!stored && types[k] == kBfloat16 && r.opset < 13) {
-        return FixSuggestion::Display(fix.title, "a Cast carries bfloat16 only from opset 13 (this node is at opset " +
-                                                     std::to_string(r.opset) + ")");
+      if (stored) continue;
+      if (std::string why = CastBlocker(node.model(), r.graph, types[k], to); !why.empty()) {
+        return FixSuggestion::Display(fix.title, why);
       }
     }
     return fix;

@@ -25,10 +25,10 @@ FixSuggestion WideningFix(const NodeView& node, const ParamBinding& b) {
                                   "right needs a decision");
   }
   FixSuggestion fix = FixSuggestion::Of(FixKind::kWidenOperands, to, "", FixSafety::kSafe);
-  // A Cast carries bfloat16 only from opset 13; a value that needs one below that
-  // can be widened only by declaring the model's own input wider.
-  const bool casts_bf16 = node.record().opset >= 13;
+  // A value that needs a Cast where none can be written (bfloat16 before opset 13, a
+  // model without ai.onnx) can be widened only by declaring the model's own input wider.
   const ValueRecord* blocked = nullptr;
+  std::string why;
   std::string widened;
   for (const SlotType& s : b.slots) {
     const ValueRecord* v = node.Input(s.slot);
@@ -37,7 +37,9 @@ FixSuggestion WideningFix(const NodeView& node, const ParamBinding& b) {
     fix.slots.push_back(s.slot);
     widened += (widened.empty() ? "'" : ", '") + v->name + "'";
     const bool stored = v->constant && v->origin != OriginKind::kGraphInput && v->origin != OriginKind::kNodeOutput;
-    if (!stored && !casts_bf16 && (from == kBfloat16 || to == kBfloat16)) blocked = v;
+    if (stored || blocked != nullptr) continue;
+    why = CastBlocker(node.model(), node.record().graph, from, to);
+    if (!why.empty()) blocked = v;
   }
   const bool mixed = std::find(types.begin(), types.end(), to) == types.end();
   const std::string how = mixed ? " (neither type holds the other; " + DtypeName(to) + " holds both exactly)" : "";
@@ -48,8 +50,6 @@ FixSuggestion WideningFix(const NodeView& node, const ParamBinding& b) {
     fix.title = "widen " + widened + " to " + DtypeName(to) + (one && !mixed ? std::string(" (") + method + ")" : how);
     return fix;
   }
-  const std::string why = "a Cast carries bfloat16 only from opset 13 (this node is at opset " +
-                          std::to_string(node.record().opset) + ")";
   const ValueRecord& g = *blocked;
   if (g.graph != 0 || g.origin != OriginKind::kGraphInput || fix.slots.size() != 1) {
     return FixSuggestion::Display("widen " + widened + " to " + DtypeName(to), why);

@@ -150,6 +150,32 @@ g (float[2] x) => (float[2] y) { y = Relu (x) })");
   EXPECT_EQ(m.SerializeAsString(), before);
 }
 
+// A model of training ops alone (the corpus's Adagrad) imports no ai.onnx: a Cast would
+// be a node of a domain it does not import, which the checker refuses. Rule and fixer
+// both say so, and nothing is edited.
+TEST(FixPlan, NoCastIsOfferedOrWrittenWithoutAnAiOnnxImport) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["ai.onnx.preview.training" : 1]>
+g (float16 R, int64 T, float[2] X, float[2] G, float[2] H) => (float[2] X_new, float[2] H_new) {
+  X_new, H_new = ai.onnx.preview.training.Adagrad <epsilon = 1e-5> (R, T, X, G, H)
+})");
+  const std::string before = m.SerializeAsString();
+  auto findings = Lint(m);
+  ASSERT_EQ(findings.size(), 1u);
+  ASSERT_TRUE(findings[0].fix);
+  EXPECT_EQ(findings[0].fix->safety, FixSafety::kDisplayOnly);
+  EXPECT_THAT(findings[0].fix->reason, HasSubstr("does not import"));
+  FixResult r = FixModel(m, FixOptions{});
+  EXPECT_EQ(r.verify_error, "");
+  EXPECT_THAT(r.edits, IsEmpty());
+  ASSERT_EQ(r.declined.size(), 1u);
+  EXPECT_THAT(r.declined[0].reason, HasSubstr("ai.onnx"));
+  FixOptions half;
+  half.precision = kFloat16;
+  r = FixModel(m, half);
+  EXPECT_THAT(r.verify_error, HasSubstr("imports no ai.onnx opset"));
+  EXPECT_EQ(m.SerializeAsString(), before);
+}
+
 TEST(FixPlan, InputsAnOpPinsToFloatKeepIt) {
   onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,1,2,2] x) => (float[1,1,4,4] y) {

@@ -66,4 +66,28 @@ void SortFindings(std::vector<Finding>& findings) {
                    [&](const Finding& a, const Finding& b) { return key(a) < key(b); });
 }
 
+namespace {
+
+// FNV-1a: the same from run to run and machine to machine.
+std::string Hex64(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  static const char* digits = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<size_t>(i)] = digits[h & 0xF];
+  return out;
+}
+
+}  // namespace
+
+std::string Fingerprint(const Finding& f) {
+  const Location& l = f.location;
+  const std::string node = !l.node.empty() ? "n:" + l.node : "#" + std::to_string(l.node_index);
+  return Hex64(f.rule + "|" + l.graph + "|" + node + "|" + l.op_type + "|" + std::to_string(l.input_index) + "|" +
+               std::to_string(l.output_index) + "|" + l.value);
+}
+
 }  // namespace onnxtidy

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,12 +85,54 @@ struct Finding {
   std::optional<FixSuggestion> fix;
 };
 
+// What identifies a finding while the model changes around it: the rule, the graph, the
+// node by name (by position only when unnamed), the slot and the value; not the message.
+// 16 hex digits, the same on every machine (SARIF's partialFingerprints, --baseline).
+std::string Fingerprint(const Finding& f);
+
+// The stored tensors of one element type: initializers of every graph and Constant
+// values, counted from their dims (never from their bytes, which may be elsewhere).
+struct WeightStats {
+  int64_t tensors = 0;
+  int64_t elements = 0;
+  int64_t bytes = 0;  // elements times the type's size; strings: their stored bytes
+};
+
+// What a dashboard tracks per model (lint/model_facts.h).
+struct ModelFacts {
+  std::string sha256;  // of the file; "" when not computed
+  int64_t size = -1;   // bytes of the file; -1 when not a file
+  int64_t ir_version = 0;
+  std::vector<std::pair<std::string, int64_t>> opsets;  // as imported; "" is ai.onnx
+  std::string producer_name;
+  std::string producer_version;
+  int64_t nodes = 0;  // in every graph and subgraph (function bodies once)
+  // The float type of every floating main-graph input and output (those callers feed and
+  // read), or 0 when they disagree or there are none: the precision the model promises.
+  int32_t interface_float = 0;
+  std::map<int32_t, WeightStats> weights;  // by element type
+};
+
+// Findings that share where their dtype came from (lint/root_causes.h): one Cast, one
+// graph input, one initializer, or a class of stored tensors of one type.
+struct RootCause {
+  std::string origin;       // "output of Cast 'c' (to=float)", "initializer 'W'", "6 bfloat16 initializers"
+  std::string origin_kind;  // as in provenance: "node_output", "initializer", ...
+  std::string graph;        // where the origin is ("" for a class across graphs)
+  std::string dtype;        // the dtype it brings in
+  std::vector<std::string> values;  // a class: its tensors (in model order)
+  std::vector<size_t> findings;     // indices into ModelReport::findings
+};
+
 // Every finding for one model file, or why it could not be checked.
 struct ModelReport {
   std::string path;
   std::string error;  // non-empty: the file could not be loaded; no findings
   std::vector<std::string> notices;
   std::vector<Finding> findings;
+  std::optional<ModelFacts> facts;       // set when asked for (LintOptions::facts)
+  std::vector<RootCause> root_causes;    // most findings first
+  int baseline_suppressed = 0;           // findings left out as already in a baseline
 
   int Count(Severity s) const;
 };

@@ -1,7 +1,10 @@
 #include "lint/linter.h"
 
+#include "lint/mapped_file.h"
+#include "lint/model_facts.h"
 #include "lint/model_loader.h"
 #include "lint/paths.h"
+#include "lint/root_causes.h"
 #include "lint/type_engine.h"
 
 namespace onnxtidy {
@@ -31,6 +34,8 @@ ModelReport LintTyped(const TypedModel& tm, const std::string& path, const std::
     }
   }
   SortFindings(report.findings);
+  report.facts = ComputeFacts(tm.model());
+  report.root_causes = FindRootCauses(report.findings, &*report.facts);
   return report;
 }
 
@@ -42,7 +47,19 @@ ModelReport LintFile(const std::string& path, const std::vector<const Rule*>& ru
     LoadedModel loaded = LoadModel(path, load);
     LintOptions with_dir = options;
     if (with_dir.context.model_dir.empty()) with_dir.context.model_dir = loaded.dir;
-    return LintModel(*loaded.model, path, rules, with_dir);
+    ModelReport report = LintModel(*loaded.model, path, rules, with_dir);
+    if (options.hash_file) {
+      try {
+        if (loaded.file) {
+          HashFile(*loaded.file, *report.facts);
+        } else {
+          HashFile(MappedFile(path), *report.facts);
+        }
+      } catch (const std::runtime_error& e) {
+        report.notices.push_back(std::string("no sha256: ") + e.what());
+      }
+    }
+    return report;
   } catch (const LoadError& e) {
     ModelReport report;
     report.path = path;

@@ -18,6 +18,9 @@ struct LintOptions {
   // Per-rule severity, by rule id: wins over the rule's default and over
   // warnings_as_errors (onnx-tidy.toml's [severity], --severity).
   std::map<std::string, Severity> severity;
+  // LintFile also hashes the file (sha256) for the report's dashboard fields: it reads
+  // every byte, weights included, which checking alone never does.
+  bool hash_file = false;
 };
 
 // Lints a type pass already computed (the fixer re-uses its own).

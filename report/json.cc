@@ -1,3 +1,6 @@
+#include <map>
+
+#include "lint/dtype.h"
 #include "report/json_writer.h"
 #include "report/reporters.h"
 
@@ -55,6 +58,7 @@ void Write(JsonWriter& w, const Provenance& p) {
 void Write(JsonWriter& w, const Finding& f) {
   w.BeginObject();
   w.Field("rule", f.rule);
+  w.Field("fingerprint", Fingerprint(f));
   w.Field("severity", SeverityName(f.severity));
   w.Field("message", f.message);
   w.Key("location");
@@ -74,6 +78,62 @@ void Write(JsonWriter& w, const Finding& f) {
   } else {
     w.Null();
   }
+  w.EndObject();
+}
+
+void Write(JsonWriter& w, const ModelFacts& m) {
+  w.BeginObject();
+  w.Key("sha256");
+  m.sha256.empty() ? w.Null() : w.String(m.sha256);
+  w.Key("size");
+  m.size < 0 ? w.Null() : w.Int(m.size);
+  w.Field("ir_version", m.ir_version);
+  w.Key("opsets");
+  w.BeginArray();
+  for (const auto& [domain, version] : m.opsets) {
+    w.BeginObject();
+    w.Field("domain", domain);
+    w.Field("version", version);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("producer");
+  w.BeginObject();
+  w.Field("name", m.producer_name);
+  w.Field("version", m.producer_version);
+  w.EndObject();
+  w.Field("nodes", m.nodes);
+  w.Key("weights");
+  w.BeginObject();
+  for (const auto& [type, stats] : m.weights) {
+    w.Key(DtypeName(type));
+    w.BeginObject();
+    w.Field("tensors", stats.tensors);
+    w.Field("elements", stats.elements);
+    w.Field("bytes", stats.bytes);
+    w.EndObject();
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
+void Write(JsonWriter& w, const RootCause& rc, const ModelReport& r) {
+  w.BeginObject();
+  w.Field("origin", rc.origin);
+  w.Field("origin_kind", rc.origin_kind);
+  w.Key("graph");
+  rc.graph.empty() ? w.Null() : w.String(rc.graph);
+  w.Field("dtype", rc.dtype);
+  w.Strings("values", rc.values);
+  w.Field("count", static_cast<int64_t>(rc.findings.size()));
+  w.Key("findings");
+  w.BeginArray();
+  for (size_t i : rc.findings) w.Int(static_cast<int64_t>(i));
+  w.EndArray();
+  const RootCauseFix fix = FixForRootCause(rc, r);
+  w.Key("command");
+  fix.command.empty() ? w.Null() : w.String(fix.command);
+  if (!fix.reason.empty()) w.Field("reason", fix.reason);
   w.EndObject();
 }
 
@@ -99,9 +159,24 @@ void WriteJsonReport(const std::vector<ModelReport>& reports, std::ostream& out)
     w.Field("error", static_cast<int64_t>(r.Count(Severity::kError)));
     w.Field("warning", static_cast<int64_t>(r.Count(Severity::kWarning)));
     w.Field("info", static_cast<int64_t>(r.Count(Severity::kInfo)));
+    std::map<std::string, int64_t> by_rule;
+    for (const Finding& f : r.findings) ++by_rule[f.rule];
+    w.Key("by_rule");
+    w.BeginObject();
+    for (const auto& [rule, n] : by_rule) w.Field(rule, n);
+    w.EndObject();
+    w.Field("baseline_suppressed", static_cast<int64_t>(r.baseline_suppressed));
     w.EndObject();
     w.Strings("notices", r.notices);
     if (!r.error.empty()) w.Field("error", r.error);
+    if (r.facts) {
+      w.Key("model");
+      Write(w, *r.facts);
+    }
+    w.Key("root_causes");
+    w.BeginArray();
+    for (const RootCause& rc : r.root_causes) Write(w, rc, r);
+    w.EndArray();
     w.Key("findings");
     w.BeginArray();
     for (const Finding& f : r.findings) {

@@ -18,6 +18,15 @@ namespace onnxtidy {
 // then a one-line total. Load errors and notices are for stderr, not here.
 void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& out);
 
+// How a root cause's findings go away: the one command that fixes all of them, or why
+// there is none (root_causes.cc). A command is given only when every finding's own fix
+// is applied by it, or when --precision float32 removes the 16-bit type they share.
+struct RootCauseFix {
+  std::string command;  // "onnx-tidy fix MODEL -o FIXED.onnx"; "" when none
+  std::string reason;   // when there is no command
+};
+RootCauseFix FixForRootCause(const RootCause& cause, const ModelReport& report);
+
 // One JSON document (docs/report.schema.json).
 void WriteJsonReport(const std::vector<ModelReport>& reports, std::ostream& out);
 

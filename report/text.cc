@@ -37,6 +37,37 @@ std::string Plural(int n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
+// At most this many root causes per model in text; JSON has them all.
+constexpr size_t kTextRootCauses = 5;
+constexpr size_t kTextValues = 3;
+
+void WriteRootCauses(const ModelReport& r, std::string& out) {
+  if (r.root_causes.empty()) return;
+  size_t explained = 0;
+  for (const RootCause& rc : r.root_causes) explained += rc.findings.size();
+  out += "Root causes in " + r.path + ": " + Plural(static_cast<int>(r.root_causes.size()), "origin") +
+         (r.root_causes.size() == 1 ? " explains " : " explain ") + std::to_string(explained) + " of " +
+         Plural(static_cast<int>(r.findings.size()), "finding") + "\n";
+  for (size_t i = 0; i < r.root_causes.size() && i < kTextRootCauses; ++i) {
+    const RootCause& rc = r.root_causes[i];
+    out += "  " + Plural(static_cast<int>(rc.findings.size()), "finding") + ": " +
+           (rc.values.size() == 1 ? rc.dtype + " from " : "") + rc.origin;
+    if (rc.values.size() > 1) {
+      std::string names;
+      for (size_t v = 0; v < rc.values.size() && v < kTextValues; ++v) names += (v ? ", '" : "'") + rc.values[v] + "'";
+      if (rc.values.size() > kTextValues) names += ", ... " + std::to_string(rc.values.size() - kTextValues) + " more";
+      out += " (" + names + ")";
+    }
+    if (!rc.graph.empty() && rc.graph != "main") out += " in " + rc.graph;
+    out += "\n";
+    const RootCauseFix fix = FixForRootCause(rc, r);
+    out += fix.command.empty() ? "    no automatic fix: " + fix.reason + "\n" : "    fix: " + fix.command + "\n";
+  }
+  if (r.root_causes.size() > kTextRootCauses) {
+    out += "  ... " + std::to_string(r.root_causes.size() - kTextRootCauses) + " more (--format json lists all)\n";
+  }
+}
+
 }  // namespace
 
 void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& stream) {
@@ -67,6 +98,9 @@ void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& stre
         out += "\n";
       }
     }
+  }
+  for (const ModelReport& r : reports) {
+    if (r.error.empty()) WriteRootCauses(r, out);
   }
   if (checked == 0) return;  // every file failed to load; stderr said why
   if (errors + warnings + infos == 0) {

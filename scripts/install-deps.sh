@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libtomlplusplus-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libtomlplusplus-dev libssl-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
   # tests: real models, onnx's own checker, the JSON schema
   libonnx-testdata python3-onnx python3-numpy python3-jsonschema pre-commit git

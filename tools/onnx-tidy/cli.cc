@@ -18,6 +18,7 @@
 #include "lint/model_loader.h"
 #include "lint/paths.h"
 #include "lint/target.h"
+#include "report/baseline.h"
 #include "report/reporters.h"
 #include "rules/registry.h"
 #include "tools/onnx-tidy/config.h"
@@ -48,6 +49,7 @@ struct Options {
   bool warnings_as_errors = false;
   std::vector<std::string> severity;  // --severity RULE=LEVEL
   std::string config;  // --config; "" looks for onnx-tidy.toml from here up
+  std::string baseline;  // --baseline REPORT.json
 };
 
 void UsageError(const std::string& message) {
@@ -174,6 +176,18 @@ int RunCheck(const Options& opts) {
   lint.context.target = settings.target;
   lint.warnings_as_errors = settings.warnings_as_errors;
   lint.severity = settings.severity;
+  std::optional<Baseline> baseline;
+  if (!opts.baseline.empty()) {
+    try {
+      baseline = Baseline::Load(opts.baseline);
+    } catch (const std::runtime_error& e) {
+      std::cerr << "onnx-tidy: error: " << e.what() << "\n";
+      return kExitFailure;
+    }
+  }
+  // The dashboard fields need the file's sha256, and so does matching a moved model to
+  // its baseline; text reports do without reading the weights.
+  lint.hash_file = opts.format == "json" || baseline.has_value();
   std::vector<ModelReport> reports;
   bool failed = false;
   for (const std::string& path : opts.models) {
@@ -186,7 +200,8 @@ int RunCheck(const Options& opts) {
       r.error = "internal error while checking '" + path + "': " + e.what();
       reports.push_back(std::move(r));
     }
-    const ModelReport& r = reports.back();
+    ModelReport& r = reports.back();
+    if (baseline && r.error.empty()) baseline->Apply(r);
     if (!r.error.empty()) {
       std::cerr << "onnx-tidy: error: " << r.error << "\n";
       failed = true;
@@ -342,6 +357,8 @@ int RunCli(int argc, char** argv) {
       ->delimiter(',')
       ->allow_extra_args(false);
   check->add_option("--config", opts.config, "Settings file (default: the nearest onnx-tidy.toml from here up)");
+  check->add_option("--baseline", opts.baseline,
+                    "Leave out findings already in this earlier 'check --format json' report");
   check->add_option("models", opts.models, "Model files (.onnx, or ONNX text), or folders of them")->required();
 
   CLI::App* fix = app.add_subcommand("fix", "Repair models: widen conflicting operands, fix declarations, "

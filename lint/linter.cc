@@ -12,7 +12,11 @@ namespace onnxtidy {
 ModelReport LintModel(const onnx::ModelProto& model, const std::string& path, const std::vector<const Rule*>& rules,
                       const LintOptions& options) {
   const TypedModel tm = AnalyzeTypes(model);
-  return LintTyped(tm, path, rules, options);
+  ModelReport report = LintTyped(tm, path, rules, options);
+  // What a report shows beyond the findings; the fixer's own passes need neither.
+  report.facts = ComputeFacts(model);
+  report.root_causes = FindRootCauses(report.findings, &*report.facts);
+  return report;
 }
 
 ModelReport LintTyped(const TypedModel& tm, const std::string& path, const std::vector<const Rule*>& rules,
@@ -34,8 +38,6 @@ ModelReport LintTyped(const TypedModel& tm, const std::string& path, const std::
     }
   }
   SortFindings(report.findings);
-  report.facts = ComputeFacts(tm.model());
-  report.root_causes = FindRootCauses(report.findings, &*report.facts);
   return report;
 }
 

@@ -23,7 +23,8 @@ struct LintOptions {
   bool hash_file = false;
 };
 
-// Lints a type pass already computed (the fixer re-uses its own).
+// Lints a type pass already computed (the fixer re-uses its own): findings only, without
+// the facts and root causes LintModel adds for a report.
 ModelReport LintTyped(const TypedModel& tm, const std::string& path, const std::vector<const Rule*>& rules,
                       const LintOptions& options = {});
 

@@ -15,7 +15,7 @@ ModelReport LintModel(const onnx::ModelProto& model, const std::string& path, co
   ModelReport report = LintTyped(tm, path, rules, options);
   // What a report shows beyond the findings; the fixer's own passes need neither.
   report.facts = ComputeFacts(model);
-  report.root_causes = FindRootCauses(report.findings, &*report.facts);
+  report.root_causes = FindRootCauses(report.findings, &*report.facts, rules);
   return report;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "lint/dtype.h"
@@ -56,13 +57,19 @@ bool IsStored(const std::string& kind) {
 
 }  // namespace
 
-std::vector<RootCause> FindRootCauses(const std::vector<Finding>& findings, const ModelFacts* facts) {
+std::vector<RootCause> FindRootCauses(const std::vector<Finding>& findings, const ModelFacts* facts,
+                                      const std::vector<const Rule*>& rules) {
   const std::string dominant = DominantFloat(facts);
+  std::set<std::string> traced_rules;
+  for (const Rule* r : rules) {
+    if (r->info().origin_is_cause) traced_rules.insert(r->info().id);
+  }
   // Exact origins, in the order first seen (findings are sorted, so this is stable).
   std::vector<RootCause> exact;
   std::map<std::tuple<std::string, std::string, std::string>, size_t> by_origin;
   std::vector<const Provenance*> cause(findings.size(), nullptr);
   for (size_t i = 0; i < findings.size(); ++i) {
+    if (traced_rules.count(findings[i].rule) == 0) continue;
     const Provenance* p = CauseOf(findings[i], dominant);
     if (p == nullptr) continue;
     cause[i] = p;
@@ -80,14 +87,18 @@ std::vector<RootCause> FindRootCauses(const std::vector<Finding>& findings, cons
     exact[it->second].findings.push_back(i);
   }
 
+  // Stored tensors of one dtype are one cause together: weights someone converted, or
+  // a model in a precision its runtime lacks. One such tensor alone stays itself.
+  std::map<std::string, int> stored_of_dtype;
+  for (const RootCause& rc : exact) stored_of_dtype[rc.dtype] += IsStored(rc.origin_kind) ? 1 : 0;
   std::vector<RootCause> out;
   std::map<std::string, RootCause> classes;  // by dtype
   for (RootCause& rc : exact) {
-    if (rc.findings.size() >= kMinRootCauseFindings) {
-      out.push_back(std::move(rc));
+    const bool in_class = IsStored(rc.origin_kind) && stored_of_dtype[rc.dtype] > 1;
+    if (!in_class) {
+      if (rc.findings.size() >= kMinRootCauseFindings) out.push_back(std::move(rc));
       continue;
     }
-    if (!IsStored(rc.origin_kind)) continue;
     RootCause& c = classes[rc.dtype];
     c.origin_kind = rc.origin_kind == c.origin_kind || c.origin_kind.empty() ? rc.origin_kind : "stored";
     c.dtype = rc.dtype;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "lint/diagnostics.h"
+#include "lint/rule.h"
 
 namespace onnxtidy {
 
@@ -17,9 +18,11 @@ constexpr size_t kMinRootCauseFindings = 2;
 // as the cause. A finding whose cause is ambiguous,
 // or that carries no provenance, belongs to no group.
 //
-// Groups are exact origins first (one Cast's output, one graph input, one initializer);
-// findings left over whose cause is a stored tensor then group by its dtype ("14
-// bfloat16 initializers"), the shape a partly converted model has.
-std::vector<RootCause> FindRootCauses(const std::vector<Finding>& findings, const ModelFacts* facts);
+// Groups are exact origins (one Cast's output, one graph input), except that stored
+// tensors (initializers, Constants) of one dtype group together when there are several
+// ("14 bfloat16 initializers"), the shape a partly converted model has.
+// Only findings of `rules` whose info says origin_is_cause take part.
+std::vector<RootCause> FindRootCauses(const std::vector<Finding>& findings, const ModelFacts* facts,
+                                      const std::vector<const Rule*>& rules);
 
 }  // namespace onnxtidy

@@ -19,6 +19,10 @@ struct RuleInfo {
   Severity severity = Severity::kError;
   FixAvailability fix = FixAvailability::kNone;
   std::string summary;  // one line
+  // What its findings' provenance traces is what is wrong (a dtype that does not belong
+  // came from there), so findings that share an origin share a root cause. Not so for a
+  // no-op Cast or a stale declaration, where the finding's own node is the problem.
+  bool origin_is_cause = false;
 };
 
 // What a run was asked to check beyond the model itself.

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lint/root_causes.h"
+#include "rules/registry.h"
 
 namespace onnxtidy {
 namespace {
@@ -103,7 +104,7 @@ void Baseline::Apply(ModelReport& report) const {
     kept.push_back(std::move(f));
   }
   report.findings = std::move(kept);
-  report.root_causes = FindRootCauses(report.findings, report.facts ? &*report.facts : nullptr);
+  report.root_causes = FindRootCauses(report.findings, report.facts ? &*report.facts : nullptr, AllRules());
 }
 
 }  // namespace onnxtidy

@@ -70,7 +70,21 @@ g (float[1,4] x, bfloat16[4,4] W0) => (float[1,4] y) { y = MatMul (x, W0) })");
   EXPECT_THAT(Report(m).root_causes, IsEmpty());
   std::vector<Finding> bare(3);
   for (Finding& f : bare) f.rule = "x";
-  EXPECT_THAT(FindRootCauses(bare, nullptr), IsEmpty());
+  EXPECT_THAT(FindRootCauses(bare, nullptr, AllRules()), IsEmpty());
+}
+
+// Two no-op Casts of one input share its origin, but the input is not what is wrong:
+// each Cast is. Only rules whose provenance traces the wrong dtype take part.
+TEST(RootCauses, FindingsWhoseNodeIsTheProblemAreNotGroupedByOrigin) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+g (int64[2] x) => (int64[2] a, int64[2] b) {
+  a = Cast <to = 7> (x)
+  b = Cast <to = 7> (x)
+})");
+  const ModelReport r = Report(m);
+  ASSERT_EQ(r.findings.size(), 2u);
+  EXPECT_EQ(r.findings[0].rule, "redundant-cast");
+  EXPECT_THAT(r.root_causes, IsEmpty());
 }
 
 // Two dtypes meet and nothing says which the model meant (no typed interface, no
@@ -88,11 +102,12 @@ TEST(RootCauses, AnAmbiguousFindingJoinsNoGroup) {
     return p;
   };
   std::vector<Finding> findings(2);
+  for (Finding& f : findings) f.rule = "operand-dtype-mismatch";
   for (Finding& f : findings) f.provenance = {step("graph input 'a'", "float"), step("graph input 'b'", "float16")};
-  EXPECT_THAT(FindRootCauses(findings, nullptr), IsEmpty());
+  EXPECT_THAT(FindRootCauses(findings, nullptr, AllRules()), IsEmpty());
   ModelFacts facts;
   facts.interface_float = kFloat;  // now float16 is the odd one out
-  const auto causes = FindRootCauses(findings, &facts);
+  const auto causes = FindRootCauses(findings, &facts, AllRules());
   ASSERT_EQ(causes.size(), 1u);
   EXPECT_EQ(causes[0].origin, "graph input 'b'");
 }

@@ -131,6 +131,31 @@ class RootCauseTest(unittest.TestCase):
         self.assertEqual(after["models"][0]["root_causes"], [])
 
 
+class RealExportRootCauseTest(unittest.TestCase):
+    """A real torch bfloat16 export checked for onnxruntime's CPU provider: dozens of ops
+    without a bfloat16 kernel, all from the model's bfloat16 weights. One root cause, and
+    its command gives a model the target runs."""
+
+    def test_the_command_of_a_bfloat16_export_makes_it_run_on_cpu(self):
+        path = os.path.join(TORCH, "block_bf16_opset17.onnx")
+        code, doc = check_json("--target", "onnxruntime-cpu", path)
+        m = doc["models"][0]
+        self.assertEqual(len(m["root_causes"]), 1, m["root_causes"])
+        rc = m["root_causes"][0]
+        self.assertEqual((rc["origin_kind"], rc["dtype"]), ("initializer", "bfloat16"))
+        self.assertGreater(rc["count"], 40)
+        rules = {m["findings"][i]["rule"] for i in rc["findings"]}
+        self.assertIn("no-target-kernel", rules)
+        with common.tempdir() as tmp:
+            fixed = os.path.join(tmp, "fixed.onnx")
+            argv = shlex.split(rc["command"].replace("FIXED.onnx", shlex.quote(fixed)))
+            proc = common.run(*argv[1:])
+            self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+            code, after = check_json("--target", "onnxruntime-cpu", fixed)
+            self.assertEqual(code, 0)
+            self.assertEqual([f for f in after["models"][0]["findings"] if f["rule"] in rules], [])
+
+
 class BaselineTest(unittest.TestCase):
     def setUp(self):
         self.tmp = common.tempdir()

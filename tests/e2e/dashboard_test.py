@@ -181,6 +181,16 @@ class BaselineTest(unittest.TestCase):
         self.assertEqual(m["root_causes"], [])
         self.assertEqual(m["summary"]["baseline_suppressed"], len(self.before["findings"]))
 
+    def test_every_format_leaves_the_known_findings_out(self):
+        for fmt in ("github", "sarif"):
+            with self.subTest(fmt=fmt):
+                proc = common.run("check", "--format", fmt, "--baseline", self.baseline, self.path)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                if fmt == "github":
+                    self.assertEqual(proc.stdout, "")
+                else:
+                    self.assertEqual(json.loads(proc.stdout)["runs"][0]["results"], [])
+
     def test_only_the_new_findings_are_reported(self):
         onnx.save(cast_story(extra_layer=True), self.path)
         code, doc = check_json("--baseline", self.baseline, self.path)

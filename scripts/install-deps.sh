@@ -7,6 +7,8 @@ packages=(
   build-essential cmake pkg-config
   libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev libtomlplusplus-dev libssl-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
+  # the sanitizer build and the fuzz target: clang with ASan, UBSan and libFuzzer
+  clang libclang-rt-14-dev
   # tests: real models, onnx's own checker, the JSON schema
   libonnx-testdata python3-onnx python3-numpy python3-jsonschema pre-commit git
 )

@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target with clang (ASan + UBSan) in build-fuzz/ and runs it for
-# SECONDS (default 300) on both cores, seeded with the ONNX backend test corpus. A crash
-# leaves its input in build-fuzz/crash-*; rerun one with build-fuzz/fuzz_check_and_fix FILE.
-# Not part of scripts/test.sh: a fuzzing run finds new inputs each time.
+# Runs the fuzz target (tests/fuzz/fuzz_check_and_fix.cc: a model plus its data file
+# through check and fix) for SECONDS (default 600) on every core, under ASan and UBSan,
+# with the ONNX field-tag dictionary and seeds from tests/fuzz/make_seeds.py.
+#
+#   bash tests/fuzz/run.sh [seconds]     # scripts/test.sh runs it for 60 s
+#
+# A crash fails the run and leaves its input in build-san/fuzz/crash-*: add that file to
+# tests/fuzz/regressions/ with the fix, and the suite replays it from then on (the unit
+# test FuzzRegressions, in the release and the sanitizer build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-seconds="${1:-300}"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-dpkg-query -W -f='${Status}' clang libclang-rt-14-dev 2>/dev/null | grep -c "install ok installed" | grep -q 2 ||
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev >/dev/null
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DONNXTIDY_BUILD_TESTS=OFF \
-  -DONNXTIDY_FUZZ=ON -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer" >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_check_and_fix >/dev/null
-seeds=build-fuzz/seeds
-if [ ! -d "$seeds" ]; then
-  mkdir -p "$seeds"
-  i=0
-  while IFS= read -r m; do cp "$m" "$seeds/$((i++)).onnx"; done < <(find /usr/share/libonnx-testdata/data -name model.onnx | sort)
+seconds="${1:-600}"
+[ -x build-san/fuzz_check_and_fix ] || bash scripts/build-sanitized.sh >/dev/null
+work=build-san/fuzz
+mkdir -p "$work/corpus"
+[ -d "$work/seeds" ] || /usr/bin/python3 tests/fuzz/make_seeds.py "$work/seeds" 300 >/dev/null
+cd "$work"
+# Timeouts and memory are findings too: an input that takes 10 s or 2 GB is a hang or
+# an allocation from a claimed size.
+status=0
+../fuzz_check_and_fix -max_total_time="$seconds" -jobs="$(nproc)" -workers="$(nproc)" -max_len=65536 \
+  -timeout=10 -rss_limit_mb=2048 -dict=../../tests/fuzz/onnx.dict -print_final_stats=1 \
+  corpus seeds ../../tests/fuzz/regressions >fuzz.log 2>&1 || status=$?
+if [ "$status" -ne 0 ] || ls crash-* leak-* timeout-* oom-* >/dev/null 2>&1; then
+  grep -E "ERROR|SUMMARY|Test unit written" fuzz-*.log fuzz.log 2>/dev/null | head -20 >&2
+  echo "fuzzing found a problem: see $work/fuzz-*.log and the input files named above" >&2
+  exit 1
 fi
-mkdir -p build-fuzz/corpus
-cd build-fuzz
-./fuzz_check_and_fix -max_total_time="$seconds" -jobs="$(nproc)" -workers="$(nproc)" -max_len=65536 \
-  -rss_limit_mb=4096 corpus seeds
+execs=$(grep -ho "stat::number_of_executed_units: *[0-9]*" fuzz-*.log 2>/dev/null | awk '{s += $2} END {print s + 0}')
+echo "fuzz: ${seconds}s on $(nproc) workers, ${execs} inputs, nothing found"

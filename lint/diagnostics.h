@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lint/provenance.h"
@@ -140,6 +141,12 @@ struct ModelReport {
 // `message` on one line: line breaks (onnx's and protobuf's messages span several)
 // become spaces, so that an error stays one line on stderr and in reports.
 std::string OneLine(std::string message);
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when the byte there starts none.
+size_t Utf8Length(std::string_view s, size_t i);
+// `s` with every byte that is not valid UTF-8 replaced by U+FFFD: names in a model are
+// bytes, and a report is text a terminal, a browser or Python decodes.
+std::string ValidUtf8(std::string_view s);
 
 // Graph path, node index, slot, rule, message: identical bytes for identical models.
 void SortFindings(std::vector<Finding>& findings);

@@ -253,7 +253,19 @@ class Engine {
       out_.graphs[gid].inputs.push_back(id);
     }
     for (const auto& t : g.initializer()) {
-      if (scope.DefinesLocally(t.name())) continue;
+      if (scope.DefinesLocally(t.name())) {
+        // An initializer that is also a graph input is its default (IR < 4 requires it);
+        // two initializers of one name are a second definition.
+        const int first = scope.Lookup(t.name());
+        const ValueRecord& v = out_.values[static_cast<size_t>(first)];
+        if (v.initializer != nullptr && v.initializer != &t) {
+          const int again = NewValue(t.name(), gid, out_.types.Tensor(t.data_type()), OriginKind::kInitializer, -1,
+                                     -1, true);
+          out_.values[static_cast<size_t>(again)].initializer = &t;
+          out_.graphs[gid].redefinitions.push_back({first, again});
+        }
+        continue;
+      }
       int id = NewValue(t.name(), gid, out_.types.Tensor(t.data_type()), OriginKind::kInitializer, -1, -1, true);
       out_.values[static_cast<size_t>(id)].initializer = &t;
       scope.Define(t.name(), id);
@@ -350,6 +362,7 @@ class Engine {
       }
       int id = NewValue(name, graph, p.type, p.origin, nid, p.from, is_constant_op || all_constant);
       out_.values[static_cast<size_t>(id)].after_conflict |= conflicted;
+      if (scope.DefinesLocally(name)) out_.graphs[graph].redefinitions.push_back({scope.Lookup(name), id});
       scope.Define(name, id);
       rec.outputs.push_back(id);
     }

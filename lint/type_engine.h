@@ -112,6 +112,14 @@ struct GraphRecord {
   std::vector<int> outputs;  // value ids
   std::unordered_map<std::string, const onnx::ValueInfoProto*> value_info;
   NodeOrder order;
+  // A name defined a second time in this graph (by a node output, an initializer or a
+  // graph input): onnx's checker and onnxruntime refuse it. Value ids; the second
+  // definition is the one in scope afterwards.
+  struct Redefinition {
+    int first = -1;
+    int second = -1;
+  };
+  std::vector<Redefinition> redefinitions;
 };
 
 struct NodeRecord {

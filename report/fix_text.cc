@@ -1,3 +1,4 @@
+#include <sstream>
 #include <string>
 
 #include "lint/dtype.h"
@@ -15,7 +16,9 @@ std::string Count(size_t n, const char* one, const char* many) { return std::to_
 
 }  // namespace
 
-void WriteFixText(const FixReport& o, const FixReportOptions& options, std::ostream& out) {
+namespace {
+
+void WriteFixLines(const FixReport& o, const FixReportOptions& options, std::ostream& out) {
   const FixResult& r = o.result;
   if (options.diff && r.changed()) {
     out << "--- " << o.path << "\n+++ " << o.path << " (fixed)\n";
@@ -66,7 +69,16 @@ void WriteFixText(const FixReport& o, const FixReportOptions& options, std::ostr
   }
 }
 
-void WriteFixFailure(const FixReport& o, std::ostream& err) {
+}  // namespace
+
+void WriteFixText(const FixReport& o, const FixReportOptions& options, std::ostream& out) {
+  std::ostringstream text;
+  WriteFixLines(o, options, text);
+  out << ValidUtf8(text.str());
+}
+
+void WriteFixFailure(const FixReport& o, std::ostream& stream) {
+  std::ostringstream err;
   const FixResult& r = o.result;
   if (r.problems.empty()) {
     err << "onnx-tidy: error: " << o.path << ": nothing written: " << r.verify_error << "\n";
@@ -83,6 +95,7 @@ void WriteFixFailure(const FixReport& o, std::ostream& err) {
   }
   if (r.problems.size() > kShown) err << "    ... and " << r.problems.size() - kShown << " more\n";
   err << "    " << r.verify_error << "\n";
+  stream << ValidUtf8(err.str());
 }
 
 }  // namespace onnxtidy

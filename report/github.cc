@@ -7,7 +7,8 @@ namespace {
 
 // GitHub's workflow commands: a message escapes %, CR and LF; a property value also
 // escapes ':' and ','.
-std::string Escape(const std::string& s, bool property) {
+std::string Escape(const std::string& raw, bool property) {
+  const std::string s = ValidUtf8(raw);
   std::string out;
   out.reserve(s.size());
   for (char c : s) {

@@ -76,7 +76,10 @@ void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& stre
   struct Flush {
     std::string& buf;
     std::ostream& to;
-    ~Flush() { to.write(buf.data(), static_cast<std::streamsize>(buf.size())); }
+    ~Flush() {
+      const std::string text = ValidUtf8(buf);
+      to.write(text.data(), static_cast<std::streamsize>(text.size()));
+    }
   } flush{out, stream};
   int errors = 0, warnings = 0, infos = 0, checked = 0;
   for (const ModelReport& r : reports) {

@@ -12,7 +12,7 @@ std::vector<const Rule*> AllRules() {
       &ControlFlowDtypeMismatch(), &DeclaredTypeMismatch(), &DtypeNotAllowed(), &LossyCastRoundTrip(),
       &MixedPrecision(),           &NoTargetKernel(),       &OperandDtypeMismatch(), &RedundantCast(),
       &SchemaViolation(),          &UncheckedOp(),          &UndefinedDtype(),       &UnsortedGraph(),
-      &UnsafeExternalData(),
+      &UnsafeExternalData(),       &UndefinedValue(),       &DuplicateDefinition(),
   };
   std::sort(rules.begin(), rules.end(), [](const Rule* a, const Rule* b) { return a->info().id < b->info().id; });
   return rules;

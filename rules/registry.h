@@ -21,6 +21,8 @@ const Rule& SchemaViolation();
 const Rule& UncheckedOp();
 const Rule& UnsafeExternalData();
 const Rule& UndefinedDtype();
+const Rule& UndefinedValue();
+const Rule& DuplicateDefinition();
 const Rule& UnsortedGraph();
 
 // Every rule, in id order.

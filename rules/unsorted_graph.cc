@@ -63,7 +63,11 @@ class UnsortedGraphRule final : public Rule {
     // onnxruntime sorts a main graph itself, but refuses an unsorted body: a deployment
     // failure, so an error there.
     if (g.kind != GraphKind::kMain) f.severity = Severity::kError;
-    f.notes.push_back(Consequence(g.kind));
+    // Nodes in a cycle: no runtime can order them, the main graph's neither.
+    if (order.stuck > 0) f.severity = Severity::kError;
+    f.notes.push_back(order.stuck > 0 ? "onnx's checker and onnxruntime both refuse the model: no order of a "
+                                        "dependency cycle can run"
+                                      : Consequence(g.kind));
     if (order.stuck > 0) {
       f.notes.push_back(std::to_string(order.stuck) + (order.stuck == 1 ? " node is" : " nodes are") +
                         " in a dependency cycle or read from one: no order of the nodes can run " +

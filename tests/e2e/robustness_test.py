@@ -66,6 +66,16 @@ class RobustnessTest(unittest.TestCase):
                         if expect_in_stderr:
                             self.assertEqual(proc.returncode, 2)
                             self.assertIn(expect_in_stderr, proc.stderr)
+                        if name in ERROR_FINDING and args[0] == "check":
+                            # A model onnxruntime refuses is an error finding, never a pass.
+                            self.assertEqual(proc.returncode, 1, proc.stdout)
+                            self.assertIn("error: ", proc.stdout)
+                            self.assertIn(f"[{ERROR_FINDING[name]}]", proc.stdout)
+
+
+# Broken models that load: each must end in this rule's error finding.
+ERROR_FINDING = {"undefined-value": "undefined-value", "cycle": "unsorted-graph",
+                 "duplicate-outputs": "duplicate-definition"}
 
 
 def _varint(n):

@@ -196,6 +196,7 @@ FixResult FixModelOnce(onnx::ModelProto& model, const FixOptions& opt, TensorSto
   FixResult result;
   LintOptions lint;
   lint.context.target = opt.target;
+  lint.analysis = opt.analysis;
   std::map<std::string, int> errors_before;
   std::map<std::string, std::string> reasons;
   // The findings of the model as it stands, when the last pass linted it and edited
@@ -212,7 +213,7 @@ FixResult FixModelOnce(onnx::ModelProto& model, const FixOptions& opt, TensorSto
 
   for (int pass = 0; pass < kMaxPasses; ++pass) {
     result.passes = pass + 1;
-    const TypedModel tm = AnalyzeTypes(model);
+    const TypedModel tm = AnalyzeTypes(model, opt.analysis);
     GraphEditor editor(model);
     editor.overflow = opt.overflow;
     editor.store = store;

@@ -27,6 +27,7 @@ struct FixOptions {
   // The rules whose findings are fixed and reported (--select/--ignore, the config).
   // Empty: none, so only --precision changes anything.
   std::vector<const Rule*> rules = AllRules();
+  AnalysisLimits analysis;  // --max-call-depth
 };
 
 struct FixRecord {

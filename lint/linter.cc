@@ -11,7 +11,7 @@ namespace onnxtidy {
 
 ModelReport LintModel(const onnx::ModelProto& model, const std::string& path, const std::vector<const Rule*>& rules,
                       const LintOptions& options) {
-  const TypedModel tm = AnalyzeTypes(model);
+  const TypedModel tm = AnalyzeTypes(model, options.analysis);
   ModelReport report = LintTyped(tm, path, rules, options);
   // What a report shows beyond the findings; the fixer's own passes need neither.
   report.facts = ComputeFacts(model);
@@ -44,7 +44,7 @@ ModelReport LintTyped(const TypedModel& tm, const std::string& path, const std::
 ModelReport LintFile(const std::string& path, const std::vector<const Rule*>& rules, const LintOptions& options) {
   try {
     // check never reads external data: unsafe-external-data reports what is wrong with it.
-    LoadOptions load;
+    LoadOptions load = options.load;
     load.external_data = ExternalDataPolicy::kReport;
     LoadedModel loaded = LoadModel(path, load);
     LintOptions with_dir = options;

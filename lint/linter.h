@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "lint/diagnostics.h"
+#include "lint/model_loader.h"
+#include "lint/type_engine.h"
 #include "lint/rule.h"
 #include "onnx/onnx_pb.h"
 
@@ -21,6 +23,10 @@ struct LintOptions {
   // LintFile also hashes the file (sha256) for the report's dashboard fields: it reads
   // every byte, weights included, which checking alone never does.
   bool hash_file = false;
+  // Limits for loading (LintFile; its external-data policy is always kReport) and for
+  // the type pass.
+  LoadOptions load;
+  AnalysisLimits analysis;
 };
 
 // Lints a type pass already computed (the fixer re-uses its own): findings only, without

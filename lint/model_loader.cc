@@ -1,6 +1,7 @@
 #include "lint/model_loader.h"
 
 #include "lint/diagnostics.h"
+#include "lint/dtype.h"
 #include "lint/external_data.h"
 #include "lint/paths.h"
 
@@ -9,6 +10,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <algorithm>
 #include <vector>
@@ -218,7 +220,7 @@ void CheckNesting(const uint8_t* p, const uint8_t* end, const std::string& origi
   const int depth = GraphNesting(p, end);
   if (depth > options.max_graph_nesting) {
     throw LoadError("'" + origin + "': subgraphs are nested " + std::to_string(depth) + " deep; the limit is " +
-                    std::to_string(options.max_graph_nesting));
+                    std::to_string(options.max_graph_nesting) + " (raise it with --max-nesting)");
   }
 }
 
@@ -236,7 +238,8 @@ void CheckTextNesting(std::string_view text, const std::string& origin, const Lo
   // The main graph's body is one level; each subgraph body one more.
   if (deepest - 1 > options.max_graph_nesting) {
     throw LoadError("'" + origin + "': braces are nested " + std::to_string(deepest) +
-                    " deep; subgraphs may nest at most " + std::to_string(options.max_graph_nesting));
+                    " deep; subgraphs may nest at most " + std::to_string(options.max_graph_nesting) +
+                    " (raise it with --max-nesting)");
   }
 }
 
@@ -250,11 +253,59 @@ void CheckPath(const std::string& path) {
   if (!S_ISREG(st.st_mode)) throw LoadError("'" + path + "' is not a regular file, not a model file");
 }
 
+// Nodes of a graph and its subgraphs (nesting is bounded before this runs), and the
+// first stored tensor claiming more than `max_bytes`.
+void Measure(const onnx::GraphProto& g, int64_t max_bytes, int64_t& nodes, const onnx::TensorProto*& too_big,
+             double& claimed) {
+  nodes += g.node_size();
+  auto judge = [&](const onnx::TensorProto& t) {
+    double bytes = std::max(DtypeBits(t.data_type()), 8) / 8.0;
+    for (int64_t d : t.dims()) bytes *= d > 0 ? static_cast<double>(d) : 0.0;
+    if (too_big == nullptr && bytes > static_cast<double>(max_bytes)) {
+      too_big = &t;
+      claimed = bytes;
+    }
+  };
+  for (const auto& t : g.initializer()) judge(t);
+  for (const auto& s : g.sparse_initializer()) judge(s.values());
+  for (const auto& n : g.node()) {
+    for (const auto& a : n.attribute()) {
+      if (a.has_t()) judge(a.t());
+      if (a.has_g()) Measure(a.g(), max_bytes, nodes, too_big, claimed);
+      for (const auto& sub : a.graphs()) Measure(sub, max_bytes, nodes, too_big, claimed);
+    }
+  }
+}
+
+std::string Bytes(double n) {
+  char buf[32];
+  if (n >= double(int64_t{1} << 30)) {
+    std::snprintf(buf, sizeof buf, "%.1f GiB", n / double(int64_t{1} << 30));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.0f bytes", n);
+  }
+  return buf;
+}
+
 // What every loaded model must have, however it was read.
 void CheckModel(const LoadedModel& out, const std::string& origin, const LoadOptions& options) {
   if (!out.model->has_graph() || out.model->ir_version() <= 0) {
     throw LoadError("'" + origin + "' is not an ONNX model (no " +
                     std::string(out.model->has_graph() ? "ir_version" : "graph") + ")");
+  }
+  int64_t nodes = 0;
+  const onnx::TensorProto* too_big = nullptr;
+  double claimed = 0;
+  Measure(out.model->graph(), options.max_tensor_bytes, nodes, too_big, claimed);
+  for (const auto& f : out.model->functions()) nodes += f.node_size();
+  if (nodes > options.max_nodes) {
+    throw LoadError("'" + origin + "' has " + std::to_string(nodes) + " nodes; the limit is " +
+                    std::to_string(options.max_nodes) + " (raise it with --max-nodes)");
+  }
+  if (too_big != nullptr) {
+    throw LoadError("'" + origin + "': tensor '" + too_big->name() + "' claims " + Bytes(claimed) +
+                    "; the limit is " + Bytes(static_cast<double>(options.max_tensor_bytes)) +
+                    " (raise it with --max-tensor-bytes)");
   }
   if (options.external_data == ExternalDataPolicy::kRefuse) {
     if (std::string why = FirstExternalDataProblem(*out.model, out.dir); !why.empty()) {

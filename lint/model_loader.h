@@ -55,9 +55,17 @@ enum class ExternalDataPolicy {
 // refused with this limit named instead of exhausting the stack. Real models nest a few.
 constexpr int kDefaultMaxGraphNesting = 30;
 
+// Nodes in all graphs and functions together, and bytes one tensor may claim (its dims
+// times its type's size), refused beyond these by default: a model past them is either
+// hostile or far larger than any real one, and each has a flag to raise it.
+constexpr int64_t kDefaultMaxNodes = 10'000'000;
+constexpr int64_t kDefaultMaxTensorBytes = int64_t{64} << 30;
+
 struct LoadOptions {
   ExternalDataPolicy external_data = ExternalDataPolicy::kRefuse;
-  int max_graph_nesting = kDefaultMaxGraphNesting;
+  int max_graph_nesting = kDefaultMaxGraphNesting;  // --max-nesting
+  int64_t max_nodes = kDefaultMaxNodes;              // --max-nodes
+  int64_t max_tensor_bytes = kDefaultMaxTensorBytes; // --max-tensor-bytes
 };
 
 // External data is never opened here, only judged (with lstat): a tensor's dtype is

@@ -21,11 +21,6 @@ namespace {
 
 using OpsetMap = std::map<std::string, int>;
 
-// Deeper nesting of function calls is treated as unknown rather than followed.
-constexpr int kMaxFunctionDepth = 32;
-// Function bodies are instantiated per call: a body calling two functions that each call
-// two more doubles per level. Past this many instantiated nodes, calls are not followed.
-constexpr size_t kMaxFunctionNodes = 1 << 18;
 
 std::string NormalizeDomain(const std::string& d) { return d == "ai.onnx" ? "" : d; }
 
@@ -150,7 +145,8 @@ struct OutputPlan {
 
 class Engine {
  public:
-  Engine(const onnx::ModelProto& model, TypedModel& out) : model_(model), out_(out) {
+  Engine(const onnx::ModelProto& model, TypedModel& out, const AnalysisLimits& limits)
+      : model_(model), out_(out), limits_(limits) {
     for (const auto& fn : model.functions()) functions_[{NormalizeDomain(fn.domain()), fn.name()}] = &fn;
   }
 
@@ -495,15 +491,21 @@ class Engine {
                                               const OpsetMap& caller_opsets) {
     const onnx::NodeProto& n = *rec.proto;
     std::vector<OutputPlan> plan(static_cast<size_t>(n.output_size()));
-    if (depth_ >= kMaxFunctionDepth) return plan;
+    // Function bodies are instantiated per call: deeper calls, or a body calling two
+    // functions that each call two more (doubling per level), are not followed.
+    if (depth_ >= limits_.max_call_depth) {
+      NoticeOnce("model-local function calls nest deeper than " + std::to_string(limits_.max_call_depth) +
+                 ": deeper calls are not followed (their outputs are unknown; raise with --max-call-depth)");
+      return plan;
+    }
     // onnx forbids recursion; a hostile model's recursive call is left unknown, not followed.
     if (std::find(calling_.begin(), calling_.end(), &fn) != calling_.end()) {
       NoticeOnce("model-local function '" + fn.domain() + "." + fn.name() +
                  "' calls itself (directly or through others): recursive calls are not followed");
       return plan;
     }
-    if (function_nodes_ + static_cast<size_t>(fn.node_size()) > kMaxFunctionNodes) {
-      NoticeOnce("calls of model-local functions expand to more than " + std::to_string(kMaxFunctionNodes) +
+    if (function_nodes_ + static_cast<size_t>(fn.node_size()) > limits_.max_function_nodes) {
+      NoticeOnce("calls of model-local functions expand to more than " + std::to_string(limits_.max_function_nodes) +
                  " nodes: further calls are not followed (their outputs are unknown)");
       return plan;
     }
@@ -752,6 +754,7 @@ class Engine {
   std::map<std::pair<std::string, int>, std::unordered_map<std::string, const onnx::OpSchema*>> schemas_;
   std::unordered_map<const onnx::GraphProto*, std::vector<std::string_view>> outer_reads_;
   int depth_ = 0;
+  const AnalysisLimits limits_;
   std::vector<const onnx::FunctionProto*> calling_;  // the function bodies being instantiated
   size_t function_nodes_ = 0;                        // nodes instantiated from function bodies
   // Every scope's names, freed at once when the walk ends (a name per value: freeing
@@ -767,9 +770,9 @@ class Engine {
 
 }  // namespace
 
-TypedModel AnalyzeTypes(const onnx::ModelProto& model) {
+TypedModel AnalyzeTypes(const onnx::ModelProto& model, const AnalysisLimits& limits) {
   TypedModel out(model);
-  Engine(model, out).Run();
+  Engine(model, out, limits).Run();
   return out;
 }
 

@@ -169,8 +169,16 @@ class TypedModel {
   const onnx::ModelProto* model_;
 };
 
+// How far the type pass follows model-local functions: calls nested deeper, or calls past
+// the number of instantiated nodes, leave their outputs unknown, with a notice naming the
+// flag that raises the limit. A hostile model cannot make the pass run without bound.
+struct AnalysisLimits {
+  int max_call_depth = 32;              // --max-call-depth
+  size_t max_function_nodes = 1 << 18;  // nodes instantiated for all calls together
+};
+
 // `model` must outlive the result.
-TypedModel AnalyzeTypes(const onnx::ModelProto& model);
+TypedModel AnalyzeTypes(const onnx::ModelProto& model, const AnalysisLimits& limits = {});
 
 // The ai.onnx opset in scope in graph `graph` (a function body's own import first, then
 // the model's); -1 when neither imports ai.onnx.

@@ -73,6 +73,82 @@ class RobustnessTest(unittest.TestCase):
                             self.assertIn(f"[{ERROR_FINDING[name]}]", proc.stdout)
 
 
+class LimitsTest(unittest.TestCase):
+    """Each limit of docs/security.md: one line naming its flag, exit 2, and the flag
+    raising it lets the same model through."""
+
+    def setUp(self):
+        self.tmp = common.tempdir()
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])
+        y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])
+        nodes = [helper.make_node("Relu", ["x"], ["h0"])]
+        nodes += [helper.make_node("Relu", [f"h{i}"], [f"h{i + 1}"]) for i in range(3)]
+        nodes.append(helper.make_node("Add", ["h3", "w"], ["y"]))
+        w = helper.make_tensor("w", TensorProto.FLOAT, [4], [1.0, 2.0, 3.0, 4.0])
+        self.path = self.save("five.onnx", helper.make_model(helper.make_graph(nodes, "g", [x], [y], [w]),
+                                                             opset_imports=[helper.make_opsetid("", 17)]))
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def save(self, name, model):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "wb") as f:
+            f.write(model if isinstance(model, bytes) else model.SerializeToString())
+        return path
+
+    def refused(self, flag, path, *args):
+        for cmd in (("check",), ("fix", "--dry-run")):
+            proc = common.run(*cmd, *args, path)
+            self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
+            self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+            self.assertIn(f"raise it with {flag}", proc.stderr)
+
+    def passes(self, path, *args):
+        for cmd in (("check",), ("fix", "--dry-run")):
+            proc = common.run(*cmd, *args, path)
+            self.assertIn(proc.returncode, (0, 1), proc.stderr)
+
+    def test_node_count(self):
+        self.refused("--max-nodes", self.path, "--max-nodes", "4")
+        self.passes(self.path, "--max-nodes", "5")
+
+    def test_tensor_size(self):
+        self.refused("--max-tensor-bytes", self.path, "--max-tensor-bytes", "15")
+        self.passes(self.path, "--max-tensor-bytes", "16")
+
+    def test_nesting(self):
+        deep = self.save("deep.onnx", nested_model(40))
+        self.refused("--max-nesting", deep)
+        self.passes(deep, "--max-nesting", "40")
+
+    def test_call_depth(self):
+        opset = [helper.make_opsetid("", 17), helper.make_opsetid("local", 1)]
+        chain = [helper.make_function("local", f"F{i}", ["a"], ["b"],
+                                      [helper.make_node(f"F{i + 1}", ["a"], ["b"], domain="local")], opset[:1])
+                 for i in range(5)]
+        chain.append(helper.make_function("local", "F5", ["a"], ["b"], [helper.make_node("Relu", ["a"], ["b"])],
+                                          opset[:1]))
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])
+        y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])
+        m = helper.make_model(helper.make_graph([helper.make_node("F0", ["x"], ["y"], domain="local")], "g", [x], [y]),
+                              opset_imports=opset, functions=chain)
+        path = self.save("calls.onnx", m)
+        # Past the depth, calls are not followed: a notice names the flag, the check goes on.
+        proc = common.run("check", "--max-call-depth", "3", path)
+        self.assertIn(proc.returncode, (0, 1), proc.stderr)
+        self.assertIn("--max-call-depth", proc.stderr)
+        proc = common.run("check", path)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertNotIn("--max-call-depth", proc.stderr)
+
+    def test_a_bad_limit_is_a_usage_error(self):
+        for args in (("--max-nodes", "0"), ("--max-nesting", "x"), ("--max-tensor-bytes", "-1")):
+            proc = common.run("check", *args, self.path)
+            self.assertEqual(proc.returncode, 2, proc.stderr)
+            self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+
+
 # Broken models that load: each must end in this rule's error finding.
 ERROR_FINDING = {"undefined-value": "undefined-value", "cycle": "unsorted-graph",
                  "duplicate-outputs": "duplicate-definition"}

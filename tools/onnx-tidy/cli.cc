@@ -50,7 +50,39 @@ struct Options {
   std::vector<std::string> severity;  // --severity RULE=LEVEL
   std::string config;  // --config; "" looks for onnx-tidy.toml from here up
   std::string baseline;  // --baseline REPORT.json
+  // Limits (docs/security.md)
+  int max_nesting = kDefaultMaxGraphNesting;
+  int64_t max_nodes = kDefaultMaxNodes;
+  int64_t max_tensor_bytes = kDefaultMaxTensorBytes;
+  int max_call_depth = AnalysisLimits{}.max_call_depth;
+
+  LoadOptions Load() const {
+    LoadOptions l;
+    l.max_graph_nesting = max_nesting;
+    l.max_nodes = max_nodes;
+    l.max_tensor_bytes = max_tensor_bytes;
+    return l;
+  }
+  AnalysisLimits Analysis() const {
+    AnalysisLimits a;
+    a.max_call_depth = max_call_depth;
+    return a;
+  }
 };
+
+// The limits of docs/security.md, on both commands that read models.
+void AddLimitOptions(CLI::App* cmd, Options& opts) {
+  cmd->add_option("--max-nesting", opts.max_nesting, "Subgraphs may nest this deep (default 30)")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--max-nodes", opts.max_nodes, "Refuse a model with more nodes (default 10000000)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-tensor-bytes", opts.max_tensor_bytes,
+                  "Refuse a tensor that claims more bytes (default 68719476736, 64 GiB)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-call-depth", opts.max_call_depth,
+                  "Follow model-local function calls this deep (default 32)")
+      ->check(CLI::Range(0, 100000));
+}
 
 void UsageError(const std::string& message) {
   std::cerr << "onnx-tidy: error: " << message << " (see 'onnx-tidy --help')\n";
@@ -188,6 +220,8 @@ int RunCheck(const Options& opts) {
   // The dashboard fields need the file's sha256, and so does matching a moved model to
   // its baseline; text reports do without reading the weights.
   lint.hash_file = opts.format == "json" || baseline.has_value();
+  lint.load = opts.Load();
+  lint.analysis = opts.Analysis();
   std::vector<ModelReport> reports;
   bool failed = false;
   for (const std::string& path : opts.models) {
@@ -243,7 +277,7 @@ FixReport FixOne(const std::string& path, const Options& opts, const FixOptions&
   out.output = opts.in_place ? path : opts.output;
   LoadedModel loaded;
   try {
-    loaded = LoadModel(path);
+    loaded = LoadModel(path, opts.Load());
   } catch (const LoadError& e) {
     out.error = e.what();
     return out;
@@ -293,6 +327,7 @@ int RunFix(const Options& opts) {
   if (!ResolveSettings(opts, settings)) return kExitFailure;
   FixOptions fix_opts;
   fix_opts.target = settings.target;
+  fix_opts.analysis = opts.Analysis();
   fix_opts.unsafe = opts.unsafe_fixes;
   fix_opts.keep_io_types = opts.keep_io_types;
   fix_opts.overflow = opts.saturate ? Overflow::kSaturate : Overflow::kInfinity;
@@ -359,6 +394,7 @@ int RunCli(int argc, char** argv) {
   check->add_option("--config", opts.config, "Settings file (default: the nearest onnx-tidy.toml from here up)");
   check->add_option("--baseline", opts.baseline,
                     "Leave out findings already in this earlier 'check --format json' report");
+  AddLimitOptions(check, opts);
   check->add_option("models", opts.models, "Model files (.onnx, or ONNX text), or folders of them")->required();
 
   CLI::App* fix = app.add_subcommand("fix", "Repair models: widen conflicting operands, fix declarations, "
@@ -378,6 +414,7 @@ int RunCli(int argc, char** argv) {
   fix->add_option("--select", opts.select, "Only fix findings of these rules (ids or globs)")->delimiter(',')->allow_extra_args(false);
   fix->add_option("--ignore", opts.ignore, "Leave findings of these rules alone (ids or globs)")->delimiter(',')->allow_extra_args(false);
   fix->add_option("--config", opts.config, "Settings file (default: the nearest onnx-tidy.toml from here up)");
+  AddLimitOptions(fix, opts);
 
   CLI::App* rules = app.add_subcommand("rules", "List every rule");
   rules->add_option("--format", opts.format, "Output format")->check(CLI::IsMember({"text", "json", "markdown"}));

@@ -141,7 +141,8 @@ void AtomicFile::WriteAt(const char* data, size_t size, uint64_t offset) {
   }
 }
 
-void AtomicFile::Commit() {
+void AtomicFile::Sync() {
+  if (fd_ < 0) return;  // synced already
   WaitAll();
   if (fill_ > 0) {
     // Direct I/O writes whole blocks: pad the last one, then cut the file to size.
@@ -161,6 +162,10 @@ void AtomicFile::Commit() {
   if (::fchmod(fd_, mode) != 0 || ::fsync(fd_) != 0) Fail(errno);
   ::close(fd_);
   fd_ = -1;
+}
+
+void AtomicFile::Commit() {
+  Sync();
   if (::rename(tmp_.c_str(), path_.c_str()) != 0) Fail(errno);
   committed_ = true;
   // The rename itself lasts once the folder is synced.

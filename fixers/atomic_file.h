@@ -42,7 +42,12 @@ class AtomicFile {
   void Advance(size_t n);
 
   uint64_t written() const { return written_; }
-  // Flushes, syncs and renames over the destination (keeping an existing file's mode).
+  // Flushes and syncs the temporary file: after this, only the rename is left. Files
+  // that belong together (a model and its data file) are all synced before the first is
+  // renamed, so that a kill leaves them apart for the two renames only.
+  void Sync();
+  // Syncs if not yet synced, renames over the destination (keeping an existing file's
+  // mode) and syncs the folder.
   void Commit();
 
  private:

@@ -345,6 +345,10 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
     out.Write(b);
   }
   out.Write(SerializeDeterministic(tail));
+  // Both complete on disk before either is renamed: a kill between the two renames is
+  // the only moment an existing output and its data file do not match.
+  if (data) data->Sync();
+  out.Sync();
   if (data) data->Commit();
   out.Commit();
 }

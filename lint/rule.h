@@ -19,6 +19,7 @@ struct RuleInfo {
   Severity severity = Severity::kError;
   FixAvailability fix = FixAvailability::kNone;
   std::string summary;  // one line
+  std::string since;    // the onnx-tidy version it first shipped in
   // What its findings' provenance traces is what is wrong (a dtype that does not belong
   // came from there), so findings that share an origin share a root cause. Not so for a
   // no-op Cast or a stale declaration, where the finding's own node is the problem.

@@ -15,8 +15,12 @@
 namespace onnxtidy {
 
 // Compiler style: "file:graph:#index: error: message [rule-id]" and indented notes,
-// then a one-line total. Load errors and notices are for stderr, not here.
-void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& out);
+// then a one-line total. Load errors and notices are for stderr, not here. With
+// `color`, severities and rule ids carry ANSI colours (the CLI's --color decides).
+struct TextOptions {
+  bool color = false;
+};
+void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& out, const TextOptions& options = {});
 
 // How a root cause's findings go away: the one command that fixes all of them, or why
 // there is none (root_causes.cc). A command is given only when every finding's own fix

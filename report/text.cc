@@ -33,6 +33,20 @@ std::string History(const Provenance& p) {
   return s;
 }
 
+// ANSI SGR: bold red errors, bold magenta warnings, bold cyan infos, dim rule ids.
+std::string Paint(const std::string& s, const char* sgr, bool color) {
+  return color ? std::string("\x1b[") + sgr + "m" + s + "\x1b[0m" : s;
+}
+
+const char* SeverityColor(Severity s) {
+  switch (s) {
+    case Severity::kError: return "1;31";
+    case Severity::kWarning: return "1;35";
+    case Severity::kInfo: return "1;36";
+  }
+  return "1";
+}
+
 std::string Plural(int n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
@@ -70,7 +84,7 @@ void WriteRootCauses(const ModelReport& r, std::string& out) {
 
 }  // namespace
 
-void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& stream) {
+void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& stream, const TextOptions& options) {
   // Built in one buffer and written once: thousands of findings print fast.
   std::string out;
   struct Flush {
@@ -89,7 +103,8 @@ void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& stre
     warnings += r.Count(Severity::kWarning);
     infos += r.Count(Severity::kInfo);
     for (const Finding& f : r.findings) {
-      out += Where(r, f.location) + ": " + SeverityName(f.severity) + ": " + f.message + " [" + f.rule + "]\n";
+      out += Where(r, f.location) + ": " + Paint(SeverityName(f.severity), SeverityColor(f.severity), options.color) +
+             ": " + f.message + " " + Paint("[" + f.rule + "]", "2", options.color) + "\n";
       for (const std::string& n : f.notes) out += "    note: " + n + "\n";
       for (const Provenance& p : f.provenance) {
         out += "    note: " + (p.role.empty() ? "" : p.role + " ") + "'" + p.value + "' is " + p.dtype + ": " +

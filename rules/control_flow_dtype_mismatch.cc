@@ -41,7 +41,7 @@ class ControlFlowDtypeMismatchRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"control-flow-dtype-mismatch", Severity::kError, FixAvailability::kSafe,
-                                "If branches, or a Loop/Scan state and its body, disagree on a type",
+                                "If branches, or a Loop/Scan state and its body, disagree on a type", "0.2.0",
                                 /*origin_is_cause=*/true};
     return kInfo;
   }

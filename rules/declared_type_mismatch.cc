@@ -63,7 +63,7 @@ class DeclaredTypeMismatchRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"declared-type-mismatch", Severity::kError, FixAvailability::kSafe,
-                                "a value_info, graph output or graph input declares another type than the value has"};
+                                "a value_info, graph output or graph input declares another type than the value has", "0.1.0"};
     return kInfo;
   }
 

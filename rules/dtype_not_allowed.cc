@@ -86,7 +86,7 @@ class DtypeNotAllowedRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"dtype-not-allowed", Severity::kError, FixAvailability::kSafe,
-                                "an input or output has a dtype the op does not allow at the model's opset",
+                                "an input or output has a dtype the op does not allow at the model's opset", "0.1.0",
                                 /*origin_is_cause=*/true};
     return kInfo;
   }

@@ -26,7 +26,7 @@ class DuplicateDefinitionRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"duplicate-definition", Severity::kError, FixAvailability::kNone,
-                                "a name is defined twice in one graph (two producers, or a node over an input)"};
+                                "a name is defined twice in one graph (two producers, or a node over an input)", "0.3.0"};
     return kInfo;
   }
 

@@ -12,7 +12,7 @@ class LossyCastRoundTripRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"lossy-cast-round-trip", Severity::kWarning, FixAvailability::kDisplayOnly,
-                                "a narrowing Cast and its way back (float32 -> float16 -> float32) lose precision"};
+                                "a narrowing Cast and its way back (float32 -> float16 -> float32) lose precision", "0.1.0"};
     return kInfo;
   }
 

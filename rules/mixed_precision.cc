@@ -39,7 +39,7 @@ class MixedPrecisionRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"mixed-precision", Severity::kInfo, FixAvailability::kNone,
-                                "summary of stored float precisions and 16-bit float graph I/O"};
+                                "summary of stored float precisions and 16-bit float graph I/O", "0.1.0"};
     return kInfo;
   }
 

@@ -18,7 +18,7 @@ class NoTargetKernelRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"no-target-kernel", Severity::kWarning, FixAvailability::kDisplayOnly,
-                                "the deployment target (--target) has no kernel for this op and dtype",
+                                "the deployment target (--target) has no kernel for this op and dtype", "0.1.0",
                                 /*origin_is_cause=*/true};
     return kInfo;
   }

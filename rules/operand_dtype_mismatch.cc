@@ -69,7 +69,7 @@ class OperandDtypeMismatchRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"operand-dtype-mismatch", Severity::kError, FixAvailability::kSafe,
-                                "inputs bound to the same type parameter of an op have different dtypes",
+                                "inputs bound to the same type parameter of an op have different dtypes", "0.1.0",
                                 /*origin_is_cause=*/true};
     return kInfo;
   }

@@ -23,7 +23,7 @@ class RedundantCastRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"redundant-cast", Severity::kWarning, FixAvailability::kSafe,
-                                "a Cast that changes nothing (same type, or an exact widen-and-back pair)"};
+                                "a Cast that changes nothing (same type, or an exact widen-and-back pair)", "0.1.0"};
     return kInfo;
   }
 

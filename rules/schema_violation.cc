@@ -12,7 +12,7 @@ class SchemaViolationRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"schema-violation", Severity::kError, FixAvailability::kNone,
-                                "a node breaks its op's schema, or onnx's type inference refuses it"};
+                                "a node breaks its op's schema, or onnx's type inference refuses it", "0.2.0"};
     return kInfo;
   }
 

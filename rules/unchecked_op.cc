@@ -11,7 +11,7 @@ class UncheckedOpRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"unchecked-op", Severity::kInfo, FixAvailability::kNone,
-                                "an op with no known schema (custom or newer domain) is not checked"};
+                                "an op with no known schema (custom or newer domain) is not checked", "0.1.0"};
     return kInfo;
   }
 

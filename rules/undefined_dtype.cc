@@ -51,7 +51,7 @@ class UndefinedDtypeRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"undefined-dtype", Severity::kError, FixAvailability::kDisplayOnly,
-                                "a main-graph input, output or initializer has element type 0 (UNDEFINED)"};
+                                "a main-graph input, output or initializer has element type 0 (UNDEFINED)", "0.2.0"};
     return kInfo;
   }
 

@@ -23,7 +23,7 @@ class UndefinedValueRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"undefined-value", Severity::kError, FixAvailability::kNone,
-                                "a node or graph output reads a name nothing defines"};
+                                "a node or graph output reads a name nothing defines", "0.3.0"};
     return kInfo;
   }
 

@@ -10,7 +10,7 @@ class UnsafeExternalDataRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"unsafe-external-data", Severity::kError, FixAvailability::kNone,
-                                "a tensor's external data leaves the model's folder, or is not a plain file range"};
+                                "a tensor's external data leaves the model's folder, or is not a plain file range", "0.2.0"};
     return kInfo;
   }
 

@@ -33,7 +33,7 @@ class UnsortedGraphRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"unsorted-graph", Severity::kWarning, FixAvailability::kSafe,
-                                "a node reads a value that a later node produces (not in topological order)"};
+                                "a node reads a value that a later node produces (not in topological order)", "0.2.0"};
     return kInfo;
   }
 

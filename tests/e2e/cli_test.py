@@ -93,6 +93,55 @@ class ExitCodeTest(unittest.TestCase):
         self.assertRegex(proc.stdout, r"^onnx-tidy \d+\.\d+\.\d+\n$")
 
 
+class ColorTest(unittest.TestCase):
+    """--color, checked byte for byte on the example's error line."""
+    PLAIN = ("docs/examples/bf16_weight_matmul.onnx:main:#0: error: MatMul 'fc1': input A 'x' is float (graph input "
+             "'x') but input B 'fc1.weight' is bfloat16 (initializer 'fc1.weight') [operand-dtype-mismatch]")
+    PAINTED = ("docs/examples/bf16_weight_matmul.onnx:main:#0: \x1b[1;31merror\x1b[0m: MatMul 'fc1': input A 'x' is "
+               "float (graph input 'x') but input B 'fc1.weight' is bfloat16 (initializer 'fc1.weight') "
+               "\x1b[2m[operand-dtype-mismatch]\x1b[0m")
+
+    def error_line(self, *args, env=None):
+        proc = common.run("check", *args, EXAMPLE, cwd=common.SOURCE_DIR, env=env)
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        return [line for line in proc.stdout.splitlines() if "[operand-dtype-mismatch]" in line][0]
+
+    def test_always_never_and_auto_on_a_pipe(self):
+        self.assertEqual(self.error_line("--color=always"), self.PAINTED)
+        self.assertEqual(self.error_line("--color=never"), self.PLAIN)
+        self.assertEqual(self.error_line(), self.PLAIN)  # auto, and stdout is a pipe here
+        env = dict(os.environ, NO_COLOR="1")
+        self.assertEqual(self.error_line("--color=always", env=env), self.PAINTED)  # asked for: wins
+
+    def test_auto_on_a_terminal_and_no_color(self):
+        import pty
+        for no_color, painted in ((None, True), ("1", False)):
+            env = dict(os.environ, TERM="xterm")
+            env.pop("NO_COLOR", None)
+            if no_color:
+                env["NO_COLOR"] = no_color
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.chdir(common.SOURCE_DIR)
+                os.execve(common.BINARY, [common.BINARY, "check", EXAMPLE], env)
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            os.waitpid(pid, 0)
+            self.assertEqual(b"\x1b[1;31merror\x1b[0m" in out, painted, out[:300])
+
+    def test_a_bad_value_is_a_usage_error(self):
+        proc = common.run("check", "--color=sometimes", EXAMPLE, cwd=common.SOURCE_DIR)
+        self.assertEqual(proc.returncode, 2)
+        self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+
+
 class BadInputTest(unittest.TestCase):
     """Each bad input: exit 2, exactly one line on stderr, never a crash."""
 
@@ -199,7 +248,8 @@ class RulesAndDocsTest(unittest.TestCase):
         ids = [r["id"] for r in self.rules]
         self.assertEqual(ids, sorted(ids))
         for r in self.rules:
-            self.assertEqual(set(r), {"id", "severity", "fix", "summary"})
+            self.assertEqual(set(r), {"id", "severity", "fix", "summary", "since"})
+            self.assertRegex(r["since"], r"^[0-9]+\.[0-9]+\.[0-9]+$")
             self.assertIn(r["severity"], ("error", "warning", "info"))
             self.assertIn(r["fix"], ("none", "safe", "unsafe", "display-only"))
         text = run("rules").stdout.splitlines()
@@ -219,6 +269,7 @@ class RulesAndDocsTest(unittest.TestCase):
             self.assertTrue(doc.startswith("# " + r["id"] + "\n"), r["id"])
             self.assertIn("**Severity:** " + r["severity"], doc, r["id"])
             self.assertIn("**Fix:** " + r["fix"] + " ", doc, r["id"])  # the page says what the rule does
+            self.assertIn("**Since:** " + r["since"] + "\n", doc, r["id"])  # and since when, as the registry
             positions = [doc.find(s) for s in SECTIONS]
             self.assertNotIn(-1, positions, r["id"])
             self.assertEqual(positions, sorted(positions), r["id"])

@@ -1,6 +1,7 @@
 #include "tools/onnx-tidy/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <iostream>
@@ -50,6 +51,7 @@ struct Options {
   std::vector<std::string> severity;  // --severity RULE=LEVEL
   std::string config;  // --config; "" looks for onnx-tidy.toml from here up
   std::string baseline;  // --baseline REPORT.json
+  std::string color = "auto";  // --color
   // Limits (docs/security.md)
   int max_nesting = kDefaultMaxGraphNesting;
   int64_t max_nodes = kDefaultMaxNodes;
@@ -69,6 +71,17 @@ struct Options {
     return a;
   }
 };
+
+// --color: always, never, or (auto) when stdout is a terminal and neither NO_COLOR
+// (no-color.org) nor TERM=dumb says otherwise.
+bool UseColor(const std::string& when) {
+  if (when == "always") return true;
+  if (when == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  return ::isatty(STDOUT_FILENO) && (no_color == nullptr || *no_color == '\0') &&
+         !(term != nullptr && std::string(term) == "dumb");
+}
 
 // The limits of docs/security.md, on both commands that read models.
 void AddLimitOptions(CLI::App* cmd, Options& opts) {
@@ -249,7 +262,9 @@ int RunCheck(const Options& opts) {
   } else if (opts.format == "github") {
     WriteGithubReport(reports, std::cout);
   } else {
-    WriteTextReport(reports, std::cout);
+    TextOptions text;
+    text.color = UseColor(opts.color);
+    WriteTextReport(reports, std::cout, text);
   }
   std::cout.flush();
   if (failed) return kExitFailure;
@@ -394,6 +409,8 @@ int RunCli(int argc, char** argv) {
   check->add_option("--config", opts.config, "Settings file (default: the nearest onnx-tidy.toml from here up)");
   check->add_option("--baseline", opts.baseline,
                     "Leave out findings already in this earlier 'check --format json' report");
+  check->add_option("--color", opts.color, "Colour the text report: auto (on a terminal, unless NO_COLOR), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   AddLimitOptions(check, opts);
   check->add_option("models", opts.models, "Model files (.onnx, or ONNX text), or folders of them")->required();
 

@@ -1,7 +1,5 @@
 #include "fixers/atomic_file.h"
 
-#include "lint/paths.h"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +10,8 @@
 #include <cstring>
 #include <new>
 #include <stdexcept>
+
+#include "lint/paths.h"
 
 namespace onnxtidy {
 namespace {
@@ -112,9 +112,9 @@ void AtomicFile::Flush() {
     direct_ = flags >= 0 && ::fcntl(fd_, F_SETFL, flags | O_DIRECT) == 0;
   }
   const char* bytes = filling_.get();
-  in_flight_.push_back(Pending{std::move(filling_),
-                               std::async(std::launch::async, [this, bytes, size, offset] { WriteAt(bytes, size, offset); }),
-                               offset + size});
+  in_flight_.push_back(Pending{
+      std::move(filling_),
+      std::async(std::launch::async, [this, bytes, size, offset] { WriteAt(bytes, size, offset); }), offset + size});
   if (in_flight_.size() >= kInFlight) Retire();
   if (spare_.empty()) {
     filling_.reset(NewAlignedBuffer());

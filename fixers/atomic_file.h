@@ -12,9 +12,9 @@
 #include <cstdint>
 #include <deque>
 #include <future>
-#include <vector>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace onnxtidy {
 
@@ -62,9 +62,9 @@ class AtomicFile {
     uint64_t end;  // file offset after this write
   };
 
-  void Flush();    // hands the full buffer to a writer
-  void Retire();   // waits for the oldest write; rethrows its error
-  void WaitAll();  // until every write is done; rethrows the first error
+  void Flush();                                                  // hands the full buffer to a writer
+  void Retire();                                                 // waits for the oldest write; rethrows its error
+  void WaitAll();                                                // until every write is done; rethrows the first error
   void WriteAt(const char* data, size_t size, uint64_t offset);  // on a writer thread
   [[noreturn]] void Fail(int err) const;
 
@@ -74,10 +74,10 @@ class AtomicFile {
   Buffer filling_;
   std::vector<Buffer> spare_;
   std::deque<Pending> in_flight_;
-  size_t fill_ = 0;                 // bytes in filling_
-  uint64_t written_ = 0;            // bytes appended in all
-  uint64_t flushed_ = 0;            // bytes handed to writers
-  uint64_t synced_ = 0;             // buffered mode: bytes whose writeback was started
+  size_t fill_ = 0;       // bytes in filling_
+  uint64_t written_ = 0;  // bytes appended in all
+  uint64_t flushed_ = 0;  // bytes handed to writers
+  uint64_t synced_ = 0;   // buffered mode: bytes whose writeback was started
   std::atomic<bool> direct_{false};
   bool committed_ = false;
 };

@@ -2,8 +2,9 @@
 // is widened exactly. An initial value is cast before the node; a body input's
 // declaration takes the wider type; a branch or body output gets a Cast at the end of
 // its graph, which the graph returns.
-#include "fixers/fix_context.h"
 #include "lint/control_flow.h"
+
+#include "fixers/fix_context.h"
 #include "lint/dtype.h"
 
 namespace onnxtidy {

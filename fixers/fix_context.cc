@@ -14,7 +14,8 @@ FixContext::FixContext(const TypedModel& t, GraphEditor& e, const FixOptions& o)
   for (size_t n = 0; n < tm.nodes.size(); ++n) {
     const auto& inputs = tm.nodes[n].inputs;
     for (size_t s = 0; s < inputs.size(); ++s) {
-      if (inputs[s] >= 0) consumers_[static_cast<size_t>(inputs[s])].push_back({static_cast<int>(n), static_cast<int>(s)});
+      if (inputs[s] >= 0)
+        consumers_[static_cast<size_t>(inputs[s])].push_back({static_cast<int>(n), static_cast<int>(s)});
     }
   }
 }

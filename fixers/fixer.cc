@@ -33,8 +33,8 @@ bool Applicable(const Finding& f, const FixOptions& opt) {
 }
 
 FixRecord Record(const Finding& f, const std::string& reason = "", EditEffect effect = EditEffect::kExact) {
-  return FixRecord{f.rule,   f.message, f.fix ? f.fix->title : "", f.fix ? FixSafetyName(f.fix->safety) : "",
-                   reason, f.location, effect};
+  return FixRecord{f.rule,     f.message, f.fix ? f.fix->title : "", f.fix ? FixSafetyName(f.fix->safety) : "", reason,
+                   f.location, effect};
 }
 
 std::map<std::string, int> ErrorsByRule(const std::vector<Finding>& findings) {
@@ -106,8 +106,9 @@ std::string RunChecker(onnx::ModelProto model) {
 
 // Why `to` cannot be the whole model's type at its opsets, or "".
 std::string PrecisionBlocker(const onnx::ModelProto& model, int32_t to) {
-  const bool onnx_imported = std::any_of(model.opset_import().begin(), model.opset_import().end(),
-                                         [](const auto& imp) { return imp.domain().empty() || imp.domain() == "ai.onnx"; });
+  const bool onnx_imported = std::any_of(model.opset_import().begin(), model.opset_import().end(), [](const auto& imp) {
+    return imp.domain().empty() || imp.domain() == "ai.onnx";
+  });
   if (!onnx_imported) {
     return "--precision converts through Casts, which belong to ai.onnx, and the model imports no ai.onnx opset";
   }
@@ -265,13 +266,12 @@ FixResult FixModelOnce(onnx::ModelProto& model, const FixOptions& opt, TensorSto
       continue;
     }
     auto r = reasons.find(Key(f));
-    std::string why = r != reasons.end()        ? r->second
-                      : !Applicable(f, opt)     ? "unsafe, applied only with --unsafe-fixes (" + f.fix->title +
-                                                      "): " + f.fix->reason
-                      : FixerFor(f.fix->kind) == nullptr ? "no fixer carries out a " +
-                                                               std::string(FixKindName(f.fix->kind)) + " fix yet"
-                                                         : "still present after " + std::to_string(result.passes) +
-                                                               " passes";
+    std::string why = r != reasons.end() ? r->second
+                      : !Applicable(f, opt)
+                          ? "unsafe, applied only with --unsafe-fixes (" + f.fix->title + "): " + f.fix->reason
+                      : FixerFor(f.fix->kind) == nullptr
+                          ? "no fixer carries out a " + std::string(FixKindName(f.fix->kind)) + " fix yet"
+                          : "still present after " + std::to_string(result.passes) + " passes";
     result.declined.push_back(Record(f, why));
   }
 
@@ -280,8 +280,8 @@ FixResult FixModelOnce(onnx::ModelProto& model, const FixOptions& opt, TensorSto
     auto b = errors_before.find(rule);
     const int was = b == errors_before.end() ? 0 : b->second;
     if (n > was && result.changed()) {
-      result.verify_error = "the fixed model has " + std::to_string(n) + " " + rule + " errors, " +
-                            std::to_string(was) + " before";
+      result.verify_error =
+          "the fixed model has " + std::to_string(n) + " " + rule + " errors, " + std::to_string(was) + " before";
       result.problems = Problems(model, lint);
       return result;
     }
@@ -294,8 +294,9 @@ FixResult FixModelOnce(onnx::ModelProto& model, const FixOptions& opt, TensorSto
   }
   if (!result.changed()) return result;
   if (model.ir_version() > onnx::IR_VERSION || !after.notices.empty()) {
-    result.notices.push_back("onnx's checker (onnx 1.12) was skipped: it does not know this model's IR version or "
-                             "opsets");
+    result.notices.push_back(
+        "onnx's checker (onnx 1.12) was skipped: it does not know this model's IR version or "
+        "opsets");
     return result;
   }
   if (std::string err = RunChecker(store->CheckableCopy(model)); !err.empty()) {

@@ -13,16 +13,16 @@
 #include "lint/rule.h"
 #include "lint/target.h"
 #include "lint/wire_format.h"
-#include "rules/registry.h"
 #include "onnx/onnx_pb.h"
+#include "rules/registry.h"
 
 namespace onnxtidy {
 
 struct FixOptions {
-  bool unsafe = false;                 // --unsafe-fixes
-  std::optional<int32_t> precision;    // --precision: convert the whole model to this float type
-  bool keep_io_types = false;          // --keep-io-types (with --precision)
-  const Target* target = nullptr;      // --target: ops without a kernel stay wider
+  bool unsafe = false;               // --unsafe-fixes
+  std::optional<int32_t> precision;  // --precision: convert the whole model to this float type
+  bool keep_io_types = false;        // --keep-io-types (with --precision)
+  const Target* target = nullptr;    // --target: ops without a kernel stay wider
   Overflow overflow = Overflow::kInfinity;
   // The rules whose findings are fixed and reported (--select/--ignore, the config).
   // Empty: none, so only --precision changes anything.
@@ -35,7 +35,7 @@ struct FixRecord {
   std::string message;  // the finding's
   std::string title;    // the fix's
   std::string safety;
-  std::string reason;   // why it was declined (declined only)
+  std::string reason;  // why it was declined (declined only)
   Location location;
   // What the edits made for it do to computed values (applied only): a Safe fix's are
   // exact, an Unsafe fix's are not.
@@ -50,7 +50,7 @@ struct SeverityCounts {
 SeverityCounts CountBySeverity(const std::vector<Finding>& findings);
 
 struct FixResult {
-  SeverityCounts before;           // findings of the model as it was given
+  SeverityCounts before;  // findings of the model as it was given
   std::vector<FixRecord> applied;
   std::vector<FixRecord> declined;
   std::vector<Edit> edits;
@@ -77,6 +77,5 @@ struct FixResult {
 // LoadModel); without one every tensor must be in memory. Write the result with
 // TensorStore::Write.
 FixResult FixModel(onnx::ModelProto& model, const FixOptions& options, TensorStore* store = nullptr);
-
 
 }  // namespace onnxtidy

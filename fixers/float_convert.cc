@@ -77,13 +77,20 @@ float Float16ToFloat(uint16_t h) {
   return sign ? -v : v;
 }
 
-
 namespace {
 
 // One little-endian element of a convertible type, as double (exact for all four).
 double ReadElement(const char* p, int32_t from) {
-  if (from == kFloat) { float f; std::memcpy(&f, p, 4); return f; }
-  if (from == kDouble) { double d; std::memcpy(&d, p, 8); return d; }
+  if (from == kFloat) {
+    float f;
+    std::memcpy(&f, p, 4);
+    return f;
+  }
+  if (from == kDouble) {
+    double d;
+    std::memcpy(&d, p, 8);
+    return d;
+  }
   uint16_t h;
   std::memcpy(&h, p, 2);
   return from == kFloat16 ? Float16ToFloat(h) : Bfloat16ToFloat(h);

@@ -168,9 +168,8 @@ std::string GraphEditor::InsertCast(const NodeList& nodes, int position, const s
   return out;
 }
 
-void GraphEditor::InsertCastAs(const NodeList& nodes, int position, const std::string& value, int32_t from,
-                               int32_t to, const std::string& output, const std::string& graph_path,
-                               bool to_declared) {
+void GraphEditor::InsertCastAs(const NodeList& nodes, int position, const std::string& value, int32_t from, int32_t to,
+                               const std::string& output, const std::string& graph_path, bool to_declared) {
   // Readers of `value` may already have been moved to `output`: the Cast itself reads
   // `value` as it is.
   std::string source = Resolve(value);
@@ -180,8 +179,8 @@ void GraphEditor::InsertCastAs(const NodeList& nodes, int position, const std::s
       to_declared ? EditEffect::kExact : ConversionEffect(from, to));
 }
 
-void GraphEditor::InsertNode(const NodeList& nodes, int position, onnx::NodeProto node,
-                             const std::string& graph_path, const std::string& detail, EditEffect effect) {
+void GraphEditor::InsertNode(const NodeList& nodes, int position, onnx::NodeProto node, const std::string& graph_path,
+                             const std::string& detail, EditEffect effect) {
   names_.insert(node.name());
   for (const auto& o : node.output()) names_.insert(o);
   for (auto& in : *node.mutable_input()) in = Resolve(in);
@@ -193,16 +192,18 @@ void GraphEditor::SetInput(const onnx::NodeProto& node, int slot, const std::str
                            const std::string& graph_path) {
   onnx::NodeProto& n = Own(node);
   const std::string source = Resolve(value);
-  Log(graph_path, "rewire", n.op_type() + " '" + n.name() + "' input " + std::to_string(slot) + ": '" +
-                                n.input(slot) + "' -> '" + source + "'");
+  Log(graph_path, "rewire",
+      n.op_type() + " '" + n.name() + "' input " + std::to_string(slot) + ": '" + n.input(slot) + "' -> '" + source +
+          "'");
   n.set_input(slot, source);
 }
 
 void GraphEditor::RenameOutput(const onnx::NodeProto& node, int slot, const std::string& name,
                                const std::string& graph_path) {
   onnx::NodeProto& n = Own(node);
-  Log(graph_path, "rename", n.op_type() + " '" + n.name() + "' output " + std::to_string(slot) + ": '" +
-                                n.output(slot) + "' -> '" + name + "'");
+  Log(graph_path, "rename",
+      n.op_type() + " '" + n.name() + "' output " + std::to_string(slot) + ": '" + n.output(slot) + "' -> '" + name +
+          "'");
   n.set_output(slot, name);
 }
 
@@ -218,8 +219,10 @@ namespace {
 
 // A nested graph that defines `name` itself shadows the outer value.
 bool Shadows(const onnx::GraphProto& g, const std::string& name) {
-  for (const auto& v : g.input()) if (v.name() == name) return true;
-  for (const auto& t : g.initializer()) if (t.name() == name) return true;
+  for (const auto& v : g.input())
+    if (v.name() == name) return true;
+  for (const auto& t : g.initializer())
+    if (t.name() == name) return true;
   for (const auto& m : g.node()) {
     if (std::find(m.output().begin(), m.output().end(), name) != m.output().end()) return true;
   }
@@ -298,8 +301,8 @@ void GraphEditor::SortNodes(const NodeList& nodes, const std::vector<int>& order
     permutation = i >= 0 && static_cast<size_t>(i) < n && !seen[static_cast<size_t>(i)];
     if (permutation) seen[static_cast<size_t>(i)] = true;
   }
-  const bool pending = (inserts_.count(&list) && !inserts_[&list].empty()) ||
-                       (removals_.count(&list) && !removals_[&list].empty());
+  const bool pending =
+      (inserts_.count(&list) && !inserts_[&list].empty()) || (removals_.count(&list) && !removals_[&list].empty());
   if (pending || !permutation) {
     throw std::logic_error("SortNodes: the node list has pending edits or the order does not cover it");
   }
@@ -312,8 +315,8 @@ void GraphEditor::SortNodes(const NodeList& nodes, const std::vector<int>& order
     list.UnsafeArenaAddAllocated(old[static_cast<size_t>(order[k])]);
     moved += order[k] != static_cast<int>(k);
   }
-  Log(graph_path, "sort-nodes", "nodes in topological order (" + std::to_string(moved) + " of " + std::to_string(n) +
-                                    " moved)");
+  Log(graph_path, "sort-nodes",
+      "nodes in topological order (" + std::to_string(moved) + " of " + std::to_string(n) + " moved)");
 }
 
 void GraphEditor::SetElemType(const onnx::ValueInfoProto& value, int32_t to, const std::string& graph_path,
@@ -321,8 +324,7 @@ void GraphEditor::SetElemType(const onnx::ValueInfoProto& value, int32_t to, con
   onnx::ValueInfoProto& v = Own(value);
   if (!v.type().has_tensor_type()) return;
   Log(graph_path, "retype-declaration",
-      what + " '" + v.name() + "': " + DtypeName(v.type().tensor_type().elem_type()) + " -> " + DtypeName(to),
-      effect);
+      what + " '" + v.name() + "': " + DtypeName(v.type().tensor_type().elem_type()) + " -> " + DtypeName(to), effect);
   v.mutable_type()->mutable_tensor_type()->set_elem_type(to);
 }
 
@@ -367,8 +369,7 @@ void GraphEditor::SetIntAttribute(const onnx::NodeProto& node, const std::string
   a->set_name(name);
   a->set_type(onnx::AttributeProto::INT);
   a->set_i(value);
-  Log(graph_path, "set-attribute", n.op_type() + " '" + n.name() + "' " + name + " = " + std::to_string(value),
-      effect);
+  Log(graph_path, "set-attribute", n.op_type() + " '" + n.name() + "' " + name + " = " + std::to_string(value), effect);
 }
 
 void GraphEditor::Note(const std::string& graph_path, const std::string& action, const std::string& detail) {
@@ -386,9 +387,8 @@ size_t GraphEditor::Commit() {
   for (const NodeList* list : lists) {
     NodeList& nodes = Own(*list);
     auto& ins = inserts_[list];
-    std::stable_sort(ins.begin(), ins.end(), [](const Insertion& a, const Insertion& b) {
-      return a.position < b.position;
-    });
+    std::stable_sort(ins.begin(), ins.end(),
+                     [](const Insertion& a, const Insertion& b) { return a.position < b.position; });
     const auto& drop = removals_[list];
     // Take every node out (the objects live on, on the heap or in the model's arena),
     // then put the list back in order.

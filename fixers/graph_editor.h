@@ -79,8 +79,7 @@ class GraphEditor {
   // Renames the output `slot` of `node` (its readers are not touched: see ReplaceUses).
   void RenameOutput(const onnx::NodeProto& node, int slot, const std::string& name, const std::string& graph_path);
   // Makes a graph's output `slot` return `value` instead (the declaration keeps its type).
-  void SetGraphOutput(const onnx::GraphProto& graph, int slot, const std::string& value,
-                      const std::string& graph_path);
+  void SetGraphOutput(const onnx::GraphProto& graph, int slot, const std::string& value, const std::string& graph_path);
   // Replaces every use of `from` by `to` in the node list and the graphs nested in it;
   // later edits of this pass that name `from` get `to`.
   void ReplaceUses(const NodeList& nodes, const std::string& from, const std::string& to,

@@ -28,13 +28,13 @@ namespace {
 
 enum class Hold { kNone, kFloat, kAsIs };
 
-const std::set<std::string> kDtypeAttributeOps = {"EyeLike", "RandomNormal", "RandomUniform", "RandomNormalLike",
-                                                  "RandomUniformLike", "Bernoulli"};
+const std::set<std::string> kDtypeAttributeOps = {"EyeLike",          "RandomNormal",      "RandomUniform",
+                                                  "RandomNormalLike", "RandomUniformLike", "Bernoulli"};
 // Ops whose integer output sums products: cast to float, the sums exceed float16.
 const std::set<std::string> kIntegerSums = {"MatMulInteger", "ConvInteger"};
 // Ops an integer sum passes through on its way to a Cast.
-const std::set<std::string> kPassThrough = {"Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze",
-                                            "Identity", "Add", "Sub", "Mul", "Slice", "Gather", "Concat"};
+const std::set<std::string> kPassThrough = {"Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Identity",
+                                            "Add",     "Sub",       "Mul",     "Slice",   "Gather",    "Concat"};
 
 bool IsPlannedFloat(const ValueRecord& v) {
   return v.Known() && v.type->has_tensor_type() && IsConvertibleFloat(ElemType(*v.type));
@@ -135,7 +135,8 @@ class Plan {
   int Subgraph(const NodeRecord& n, const std::string& attr) const {
     for (int g : n.subgraphs) {
       const std::string& path = ctx_.Graph(g).path;
-      if (path.size() > attr.size() && path.compare(path.size() - attr.size() - 1, std::string::npos, "." + attr) == 0) {
+      if (path.size() > attr.size() &&
+          path.compare(path.size() - attr.size() - 1, std::string::npos, "." + attr) == 0) {
         return g;
       }
     }
@@ -226,7 +227,8 @@ class Plan {
       for (size_t s = 0; s < ids.size(); ++s) {
         const int v = ids[s];
         if (v < 0) continue;
-        const auto* formal = input ? InputFormal(schema, static_cast<int>(s)) : OutputFormal(schema, static_cast<int>(s));
+        const auto* formal =
+            input ? InputFormal(schema, static_cast<int>(s)) : OutputFormal(schema, static_cast<int>(s));
         if (formal == nullptr) continue;
         if (BindsTypeParam(schema, *formal)) {
           by_param[formal->GetTypeStr()].push_back(v);
@@ -234,11 +236,11 @@ class Plan {
         } else if (!AllowsType(*formal, to_string)) {
           // A literal type (Resize's scales), or a parameter each slot binds on its own
           // (If's outputs) that the new type is not among: the value stays float32.
-          const std::string what = IsTypeParam(schema, formal->GetTypeStr())
-                                       ? "does not allow " + DtypeName(to_)
-                                       : "is " + formal->GetTypeStr();
-          HoldValue(v, Hold::kFloat, n.op_type() + "-" + std::to_string(schema.SinceVersion()) + " " +
-                                         (input ? "input" : "output") + " '" + formal->GetName() + "' " + what);
+          const std::string what = IsTypeParam(schema, formal->GetTypeStr()) ? "does not allow " + DtypeName(to_)
+                                                                             : "is " + formal->GetTypeStr();
+          HoldValue(v, Hold::kFloat,
+                    n.op_type() + "-" + std::to_string(schema.SinceVersion()) + " " + (input ? "input" : "output") +
+                        " '" + formal->GetName() + "' " + what);
         }
       }
     };
@@ -259,8 +261,9 @@ class Plan {
     if (n.domain.empty() && n.op_type() == "Cast" && !n.inputs.empty() && !n.outputs.empty()) {
       const std::string sums = IntegerSums(n.inputs[0]);
       if (!sums.empty()) {
-        HoldValue(n.outputs[0], Hold::kFloat, NodeLabel(n) + " brings the integer sums of " + sums + " to float, and " +
-                                           DtypeName(to_) + " would overflow");
+        HoldValue(n.outputs[0], Hold::kFloat,
+                  NodeLabel(n) + " brings the integer sums of " + sums + " to float, and " + DtypeName(to_) +
+                      " would overflow");
       }
     }
   }
@@ -416,8 +419,8 @@ void WrapNode(FixContext& ctx, const Plan& plan, const Plan::Wrapped& w) {
     const int32_t planned = plan.TypeOf(id);
     if (planned == kUndefined || DtypeBits(planned) >= DtypeBits(kFloat)) continue;
     const ValueRecord& v = ctx.Value(id);
-    const std::string wide =
-        ctx.editor.InsertCast(ctx.Nodes(v.graph), ctx.CastPosition(v), v.name, planned, kFloat, ctx.Graph(v.graph).path);
+    const std::string wide = ctx.editor.InsertCast(ctx.Nodes(v.graph), ctx.CastPosition(v), v.name, planned, kFloat,
+                                                   ctx.Graph(v.graph).path);
     ctx.editor.SetInput(editable, static_cast<int>(s), wide, g.path);
     wrapped = true;
   }
@@ -433,8 +436,8 @@ void WrapNode(FixContext& ctx, const Plan& plan, const Plan::Wrapped& w) {
     ctx.editor.InsertCastAs(ctx.Nodes(node.graph), node.index + 1, wide, kFloat, planned, name, g.path);
     wrapped = true;
   }
-  ctx.editor.Note(g.path, "keep-wide", NodeLabel(node) + " computes in float32" +
-                                        (wrapped ? " between Casts: " : ": ") + w.why);
+  ctx.editor.Note(g.path, "keep-wide",
+                  NodeLabel(node) + " computes in float32" + (wrapped ? " between Casts: " : ": ") + w.why);
 }
 
 bool IsCastTo(const FixContext& ctx, int node, int32_t to) {
@@ -453,8 +456,8 @@ void KeepInterface(FixContext& ctx, const Plan& plan) {
     const int32_t want = plan.TypeOf(id);
     if (v.initializer != nullptr || want == kUndefined || want == ElemType(*v.type)) continue;
     const auto& readers = ctx.Consumers(id);
-    if (!readers.empty() && std::all_of(readers.begin(), readers.end(),
-                                        [&](const auto& r) { return IsCastTo(ctx, r.first, want); })) {
+    if (!readers.empty() &&
+        std::all_of(readers.begin(), readers.end(), [&](const auto& r) { return IsCastTo(ctx, r.first, want); })) {
       continue;
     }
     const std::string inner = ctx.editor.FreshName(v.name + "_" + DtypeName(want));
@@ -495,9 +498,9 @@ int ConvertPrecision(FixContext& ctx, int32_t to) {
   kept += static_cast<int>(plan.wrapped().size());
   for (const auto& [id, why] : plan.Kept()) {
     const ValueRecord& v = ctx.Value(id);
-    ctx.editor.Note(ctx.Graph(v.graph).path, "keep-wide",
-                    "'" + v.name + "' and the values that share its type stay " +
-                        DtypeName(plan.TypeOf(id)) + ": " + why);
+    ctx.editor.Note(
+        ctx.Graph(v.graph).path, "keep-wide",
+        "'" + v.name + "' and the values that share its type stay " + DtypeName(plan.TypeOf(id)) + ": " + why);
     ++kept;
   }
   if (ctx.options.keep_io_types) KeepInterface(ctx, plan);

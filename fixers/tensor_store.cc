@@ -1,12 +1,12 @@
 #include "fixers/tensor_store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
 #include <vector>
-
-#include <unistd.h>
 
 #include "fixers/atomic_file.h"
 #include "lint/diagnostics.h"
@@ -78,8 +78,10 @@ const MappedFile& TensorStore::Open(Source& s) {
       // Judged again as it is opened: the folders and the file may have changed since loading.
       uint64_t size = 0;
       const int fd = OpenExternalData(model_dir_, s.ref, s.tensor, size);
-      if (!f) f = std::make_shared<MappedFile>(fd, s.file_path);
-      else ::close(fd);
+      if (!f)
+        f = std::make_shared<MappedFile>(fd, s.file_path);
+      else
+        ::close(fd);
       if (f->size() != size) throw LoadError("'" + s.file_path + "' changed while it was read");
       s.length = *s.ref.length;
     } else if (!f) {
@@ -152,8 +154,7 @@ onnx::ModelProto TensorStore::CheckableCopy(const onnx::ModelProto& model) const
   // directory: every tensor not in memory points at the file its bytes are really in.
   onnx::ModelProto copy = model;
   std::vector<const onnx::TensorProto*> originals;
-  ForEachTensor(const_cast<onnx::GraphProto&>(model.graph()),
-                [&](onnx::TensorProto& t) { originals.push_back(&t); });
+  ForEachTensor(const_cast<onnx::GraphProto&>(model.graph()), [&](onnx::TensorProto& t) { originals.push_back(&t); });
   size_t i = 0;
   std::map<std::string, std::string> relative;  // per file: resolving a path is a few syscalls
   ForEachTensor(*copy.mutable_graph(), [&](onnx::TensorProto& t) {
@@ -175,8 +176,7 @@ onnx::ModelProto TensorStore::CheckableCopy(const onnx::ModelProto& model) const
   return copy;
 }
 
-void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overflow overflow,
-                        const Progress& progress) {
+void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overflow overflow, const Progress& progress) {
   const std::string out_dir = DirName(path);
   const bool same_dir = SameFile(out_dir, model_dir_);
   // Progress counts the tensors whose bytes are streamed: embedded ones, and external
@@ -292,8 +292,8 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
     after.clear_name();
     after.clear_initializer();
     struct Part {
-      std::string bytes;      // the whole tensor, or the part before raw_data
-      std::string rest;       // after raw_data
+      std::string bytes;  // the whole tensor, or the part before raw_data
+      std::string rest;   // after raw_data
       Source* source = nullptr;
       uint64_t raw = 0;
       int32_t to = 0;

@@ -52,7 +52,7 @@ class TensorStore {
     std::string file_path;
     uint64_t offset = 0;
     uint64_t length = 0;  // external: known once opened (ref.length may be absent)
-    int32_t dtype = 0;  // the type of the bytes at the source
+    int32_t dtype = 0;    // the type of the bytes at the source
     bool external = false;
     ExternalDataRef ref;  // external only: the checked entries
     std::string tensor;   // external only: its name, for messages

@@ -29,9 +29,8 @@ bool AllReadersWant(const FixContext& ctx, int value, const std::vector<Request>
   if (ctx.IsGraphOutput(value)) return false;
   for (const std::pair<int, int>& reader : ctx.Consumers(value)) {
     // (A lambda may not capture a structured binding before C++20: clang refuses.)
-    const bool asked = std::any_of(reqs.begin(), reqs.end(), [&](const Request& r) {
-      return r.node == reader.first && r.slot == reader.second;
-    });
+    const bool asked = std::any_of(reqs.begin(), reqs.end(),
+                                   [&](const Request& r) { return r.node == reader.first && r.slot == reader.second; });
     if (!asked) return false;
   }
   return true;
@@ -52,8 +51,7 @@ std::string WidenValue(FixContext& ctx, int value, const std::vector<Request>& r
   if (v.origin == OriginKind::kInitializer && v.initializer != nullptr) {
     // Rewriting needs the bytes (in memory, or streamed by the tensor store); when they
     // cannot be had, a Cast below does the job.
-    if (in_place && ctx.editor.RetypeTensor(*v.initializer, to, g.path,
-                                            "initializer '" + v.name + "'")) {
+    if (in_place && ctx.editor.RetypeTensor(*v.initializer, to, g.path, "initializer '" + v.name + "'")) {
       return "";
     }
     if (!in_place) {
@@ -120,7 +118,8 @@ void WidenOperands(FixContext& ctx, const std::vector<const Finding*>& findings,
     }
     const NodeRecord& node = ctx.Node(nid);
     for (int slot : fix.slots) {
-      const int value = slot >= 0 && static_cast<size_t>(slot) < node.inputs.size() ? node.inputs[static_cast<size_t>(slot)] : -1;
+      const int value =
+          slot >= 0 && static_cast<size_t>(slot) < node.inputs.size() ? node.inputs[static_cast<size_t>(slot)] : -1;
       if (value < 0 || !ctx.Value(value).Known()) {
         reasons[i] = "input " + std::to_string(slot) + " of " + NodeLabel(node) + " is missing or of unknown type";
         break;

@@ -28,10 +28,12 @@ void StateJoins(const TypedModel& tm, const NodeRecord& n, int body, int states,
     using K = JoinMember::Kind;
     const int body_input = g.inputs[bin];
     const ValueRecord& bi = tm.values[static_cast<size_t>(body_input)];
-    if (Known(tm, n.inputs[in])) j.members.push_back({K::kInitial, n.inputs[in], n.graph, static_cast<int>(in), "initial value"});
+    if (Known(tm, n.inputs[in]))
+      j.members.push_back({K::kInitial, n.inputs[in], n.graph, static_cast<int>(in), "initial value"});
     // A body input without a declared type takes the initial value's: only a declaration can disagree.
     if (bi.Known() && bi.origin == OriginKind::kGraphInput) {
-      j.members.push_back({K::kBodyInput, body_input, body, static_cast<int>(bin), "body input " + std::to_string(bin)});
+      j.members.push_back(
+          {K::kBodyInput, body_input, body, static_cast<int>(bin), "body input " + std::to_string(bin)});
     }
     const int next = g.outputs[bout];
     if (Known(tm, next)) {
@@ -88,8 +90,12 @@ std::vector<ControlFlowJoin> ControlFlowJoins(const TypedModel& tm, int node) {
       ControlFlowJoin j;
       j.output_slot = static_cast<int>(k);
       j.what = "output " + std::to_string(k);
-      if (Known(tm, a[k])) j.members.push_back({K::kBranchOutput, a[k], then_g, static_cast<int>(k), "then_branch output " + std::to_string(k)});
-      if (Known(tm, b[k])) j.members.push_back({K::kBranchOutput, b[k], else_g, static_cast<int>(k), "else_branch output " + std::to_string(k)});
+      if (Known(tm, a[k]))
+        j.members.push_back(
+            {K::kBranchOutput, a[k], then_g, static_cast<int>(k), "then_branch output " + std::to_string(k)});
+      if (Known(tm, b[k]))
+        j.members.push_back(
+            {K::kBranchOutput, b[k], else_g, static_cast<int>(k), "else_branch output " + std::to_string(k)});
       out.push_back(std::move(j));
     }
   } else if (op == "Loop") {
@@ -112,9 +118,11 @@ std::vector<ControlFlowJoin> ControlFlowJoins(const TypedModel& tm, int node) {
       const ValueRecord& bi = tm.values[static_cast<size_t>(g.inputs[in])];
       ControlFlowJoin j;
       j.what = "scan input " + std::to_string(s) + Quoted(tm, n.inputs[in]);
-      if (Known(tm, n.inputs[in])) j.members.push_back({K::kInitial, n.inputs[in], n.graph, static_cast<int>(in), "scanned tensor"});
+      if (Known(tm, n.inputs[in]))
+        j.members.push_back({K::kInitial, n.inputs[in], n.graph, static_cast<int>(in), "scanned tensor"});
       if (bi.Known() && bi.origin == OriginKind::kGraphInput) {
-        j.members.push_back({K::kBodyInput, g.inputs[in], body, static_cast<int>(in), "body input " + std::to_string(in)});
+        j.members.push_back(
+            {K::kBodyInput, g.inputs[in], body, static_cast<int>(in), "body input " + std::to_string(in)});
       }
       out.push_back(std::move(j));
     }

@@ -21,15 +21,15 @@ struct JoinMember {
     kBodyOutput,    // Loop/Scan: the body's output (the next state)
   };
   Kind kind;
-  int value = -1;      // value id
-  int graph = -1;      // the graph whose output or input this is (the node's own for kInitial)
-  int slot = -1;       // index among that graph's outputs / inputs, or the node input slot
-  std::string role;    // "then_branch output 0", "initial value", "body input 2", ...
+  int value = -1;    // value id
+  int graph = -1;    // the graph whose output or input this is (the node's own for kInitial)
+  int slot = -1;     // index among that graph's outputs / inputs, or the node input slot
+  std::string role;  // "then_branch output 0", "initial value", "body input 2", ...
 };
 
 struct ControlFlowJoin {
-  int output_slot = -1;  // the node output the join decides; -1 for a Scan input
-  std::string what;      // "output 0", "loop-carried value 1 ('v')", "scan input 0 ('xs')"
+  int output_slot = -1;             // the node output the join decides; -1 for a Scan input
+  std::string what;                 // "output 0", "loop-carried value 1 ('v')", "scan input 0 ('xs')"
   std::vector<JoinMember> members;  // with known types only
 };
 

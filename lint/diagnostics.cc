@@ -53,8 +53,8 @@ std::string OneLine(std::string message) {
 }
 
 int ModelReport::Count(Severity s) const {
-  return static_cast<int>(std::count_if(findings.begin(), findings.end(),
-                                        [s](const Finding& f) { return f.severity == s; }));
+  return static_cast<int>(
+      std::count_if(findings.begin(), findings.end(), [s](const Finding& f) { return f.severity == s; }));
 }
 
 void SortFindings(std::vector<Finding>& findings) {

@@ -117,10 +117,10 @@ struct ModelFacts {
 // Findings that share where their dtype came from (lint/root_causes.h): one Cast, one
 // graph input, one initializer, or a class of stored tensors of one type.
 struct RootCause {
-  std::string origin;       // "output of Cast 'c' (to=float)", "initializer 'W'", "6 bfloat16 initializers"
-  std::string origin_kind;  // as in provenance: "node_output", "initializer", ...
-  std::string graph;        // where the origin is ("" for a class across graphs)
-  std::string dtype;        // the dtype it brings in
+  std::string origin;               // "output of Cast 'c' (to=float)", "initializer 'W'", "6 bfloat16 initializers"
+  std::string origin_kind;          // as in provenance: "node_output", "initializer", ...
+  std::string graph;                // where the origin is ("" for a class across graphs)
+  std::string dtype;                // the dtype it brings in
   std::vector<std::string> values;  // a class: its tensors (in model order)
   std::vector<size_t> findings;     // indices into ModelReport::findings
 };
@@ -131,9 +131,9 @@ struct ModelReport {
   std::string error;  // non-empty: the file could not be loaded; no findings
   std::vector<std::string> notices;
   std::vector<Finding> findings;
-  std::optional<ModelFacts> facts;       // set when asked for (LintOptions::facts)
-  std::vector<RootCause> root_causes;    // most findings first
-  int baseline_suppressed = 0;           // findings left out as already in a baseline
+  std::optional<ModelFacts> facts;     // set when asked for (LintOptions::facts)
+  std::vector<RootCause> root_causes;  // most findings first
+  int baseline_suppressed = 0;         // findings left out as already in a baseline
 
   int Count(Severity s) const;
 };

@@ -35,24 +35,42 @@ std::string DtypeName(int32_t t) {
 
 bool IsFloatingPoint(int32_t t) {
   switch (t) {
-    case kFloat: case kFloat16: case kDouble: case kBfloat16:
-    case kFloat8E4M3FN: case kFloat8E4M3FNUZ: case kFloat8E5M2: case kFloat8E5M2FNUZ:
-    case kFloat4E2M1:
-      return true;
-    default:
-      return false;
+    case kFloat:
+    case kFloat16:
+    case kDouble:
+    case kBfloat16:
+    case kFloat8E4M3FN:
+    case kFloat8E4M3FNUZ:
+    case kFloat8E5M2:
+    case kFloat8E5M2FNUZ:
+    case kFloat4E2M1: return true;
+    default: return false;
   }
 }
 
 int DtypeBits(int32_t t) {
   switch (t) {
-    case kBool: case kUint8: case kInt8:
-    case kFloat8E4M3FN: case kFloat8E4M3FNUZ: case kFloat8E5M2: case kFloat8E5M2FNUZ:
-      return 8;
-    case kUint4: case kInt4: case kFloat4E2M1: return 4;
-    case kUint16: case kInt16: case kFloat16: case kBfloat16: return 16;
-    case kInt32: case kUint32: case kFloat: return 32;
-    case kInt64: case kUint64: case kDouble: case kComplex64: return 64;
+    case kBool:
+    case kUint8:
+    case kInt8:
+    case kFloat8E4M3FN:
+    case kFloat8E4M3FNUZ:
+    case kFloat8E5M2:
+    case kFloat8E5M2FNUZ: return 8;
+    case kUint4:
+    case kInt4:
+    case kFloat4E2M1: return 4;
+    case kUint16:
+    case kInt16:
+    case kFloat16:
+    case kBfloat16: return 16;
+    case kInt32:
+    case kUint32:
+    case kFloat: return 32;
+    case kInt64:
+    case kUint64:
+    case kDouble:
+    case kComplex64: return 64;
     case kComplex128: return 128;
     default: return 0;
   }
@@ -67,8 +85,10 @@ int SignificandBits(int32_t t) {
     case kBfloat16: return 8;
     case kFloat: return 24;
     case kDouble: return 53;
-    case kFloat8E4M3FN: case kFloat8E4M3FNUZ: return 4;
-    case kFloat8E5M2: case kFloat8E5M2FNUZ: return 3;
+    case kFloat8E4M3FN:
+    case kFloat8E4M3FNUZ: return 4;
+    case kFloat8E5M2:
+    case kFloat8E5M2FNUZ: return 3;
     case kFloat4E2M1: return 2;
     default: return 0;
   }
@@ -78,9 +98,13 @@ int SignificandBits(int32_t t) {
 int ExponentRank(int32_t t) {
   switch (t) {
     case kFloat4E2M1: return 0;
-    case kFloat8E4M3FN: case kFloat8E4M3FNUZ: return 1;
-    case kFloat16: case kFloat8E5M2: case kFloat8E5M2FNUZ: return 2;
-    case kFloat: case kBfloat16: return 3;
+    case kFloat8E4M3FN:
+    case kFloat8E4M3FNUZ: return 1;
+    case kFloat16:
+    case kFloat8E5M2:
+    case kFloat8E5M2FNUZ: return 2;
+    case kFloat:
+    case kBfloat16: return 3;
     case kDouble: return 4;
     default: return -1;
   }
@@ -160,8 +184,7 @@ std::string TypeString(const onnx::TypeProto& type) {
       if (inner.empty() || type.map_type().key_type() == kUndefined) return "";
       return "map(" + DtypeName(type.map_type().key_type()) + "," + inner + ")";
     }
-    default:
-      return "";
+    default: return "";
   }
 }
 

@@ -209,9 +209,10 @@ std::string ParseExternalData(const onnx::TensorProto& t, ExternalDataRef& out) 
   for (const auto& e : t.external_data()) {
     const std::string& key = e.key();
     if (!KnownKey(key)) return "unknown key '" + Shown(key) + "' (only location, offset, length, checksum)";
-    bool& seen = key == "location" ? seen_location : key == "offset" ? seen_offset
-                                                   : key == "length" ? seen_length
-                                                                     : seen_checksum;
+    bool& seen = key == "location" ? seen_location
+                 : key == "offset" ? seen_offset
+                 : key == "length" ? seen_length
+                                   : seen_checksum;
     if (seen) return "key '" + key + "' is given twice";
     seen = true;
     if (key == "location") location = e.value();

@@ -39,8 +39,7 @@ std::string ExternalDataProblem(const onnx::TensorProto& t, const std::string& m
 // `model_dir` (openat with O_NOFOLLOW, so a swap after the check is refused too), and
 // re-judges what was opened. Returns the descriptor; `size` gets the file's size and
 // `ref.length` is filled in. Throws LoadError (one line) naming `tensor`.
-int OpenExternalData(const std::string& model_dir, ExternalDataRef& ref, const std::string& tensor,
-                     uint64_t& size);
+int OpenExternalData(const std::string& model_dir, ExternalDataRef& ref, const std::string& tensor, uint64_t& size);
 
 // Whether a data file the fixer is about to write at `dir`/`name` may replace what is
 // there: nothing, or a regular file of ours with one link. "" when it may, else why

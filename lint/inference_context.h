@@ -14,9 +14,8 @@ namespace onnxtidy {
 
 // Walks graph attribute `attr` with the given input types and returns its output
 // types (pointers stay valid for the engine's lifetime; never null).
-using SubgraphWalker =
-    std::function<std::vector<const onnx::TypeProto*>(const std::string& attr,
-                                                      const std::vector<const onnx::TypeProto*>& input_types)>;
+using SubgraphWalker = std::function<std::vector<const onnx::TypeProto*>(
+    const std::string& attr, const std::vector<const onnx::TypeProto*>& input_types)>;
 
 struct InferenceResult {
   std::vector<onnx::TypeProto> outputs;  // one per node output; value_case() unset when not inferred

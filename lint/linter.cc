@@ -26,7 +26,8 @@ ModelReport LintTyped(const TypedModel& tm, const std::string& path, const std::
   report.notices = tm.notices;
   for (const Rule* rule : rules) {
     FindingSink sink(rule->info(), report.findings);
-    for (size_t n = 0; n < tm.nodes.size(); ++n) rule->CheckNode(NodeView(tm, static_cast<int>(n), options.context), sink);
+    for (size_t n = 0; n < tm.nodes.size(); ++n)
+      rule->CheckNode(NodeView(tm, static_cast<int>(n), options.context), sink);
     for (size_t g = 0; g < tm.graphs.size(); ++g) rule->CheckGraph(GraphView(tm, static_cast<int>(g)), sink);
     rule->CheckModel(tm, options.context, sink);
   }

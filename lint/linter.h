@@ -8,8 +8,8 @@
 
 #include "lint/diagnostics.h"
 #include "lint/model_loader.h"
-#include "lint/type_engine.h"
 #include "lint/rule.h"
+#include "lint/type_engine.h"
 #include "onnx/onnx_pb.h"
 
 namespace onnxtidy {

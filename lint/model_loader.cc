@@ -1,20 +1,19 @@
 #include "lint/model_loader.h"
 
-#include "lint/diagnostics.h"
-#include "lint/dtype.h"
-#include "lint/external_data.h"
-#include "lint/paths.h"
-
 #include <google/protobuf/io/coded_stream.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstring>
-#include <algorithm>
 #include <vector>
 
+#include "lint/diagnostics.h"
+#include "lint/dtype.h"
+#include "lint/external_data.h"
+#include "lint/paths.h"
 #include "lint/wire_format.h"
 #include "onnx/defs/parser.h"
 
@@ -106,8 +105,7 @@ class WireScanner {
           if (on_len(field, payload, p)) continue;
           break;
         }
-        default:
-          return Fail();  // groups are not used by ONNX
+        default: return Fail();  // groups are not used by ONNX
       }
       if (!ok_) return false;
       out.append(reinterpret_cast<const char*>(start), static_cast<size_t>(p - start));
@@ -208,8 +206,7 @@ int GraphNesting(const uint8_t* p, const uint8_t* end) {
         }
         break;
       }
-      default:
-        return -1;
+      default: return -1;
     }
   }
   return deepest;
@@ -303,9 +300,8 @@ void CheckModel(const LoadedModel& out, const std::string& origin, const LoadOpt
                     std::to_string(options.max_nodes) + " (raise it with --max-nodes)");
   }
   if (too_big != nullptr) {
-    throw LoadError("'" + origin + "': tensor '" + too_big->name() + "' claims " + Bytes(claimed) +
-                    "; the limit is " + Bytes(static_cast<double>(options.max_tensor_bytes)) +
-                    " (raise it with --max-tensor-bytes)");
+    throw LoadError("'" + origin + "': tensor '" + too_big->name() + "' claims " + Bytes(claimed) + "; the limit is " +
+                    Bytes(static_cast<double>(options.max_tensor_bytes)) + " (raise it with --max-tensor-bytes)");
   }
   if (options.external_data == ExternalDataPolicy::kRefuse) {
     if (std::string why = FirstExternalDataProblem(*out.model, out.dir); !why.empty()) {
@@ -349,7 +345,8 @@ LoadedModel LoadModel(const std::string& path, const LoadOptions& options) {
     CheckModel(out, path, options);
     return out;
   }
-  const std::string invalid = "'" + path + "' is not a valid ONNX model (protobuf parse failed: truncated or not a model)";
+  const std::string invalid =
+      "'" + path + "' is not a valid ONNX model (protobuf parse failed: truncated or not a model)";
   std::string skeleton;
   WireScanner scanner(file, out.stripped);
   if (!scanner.Model(file.data(), file.data() + file.size(), skeleton)) throw LoadError(invalid);

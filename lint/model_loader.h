@@ -1,16 +1,15 @@
 // Reads a model from disk: binary protobuf, or ONNX text (onnx's own parser).
 #pragma once
 
+#include <google/protobuf/arena.h>
+
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <google/protobuf/arena.h>
-
 #include "lint/mapped_file.h"
-
 #include "onnx/onnx_pb.h"
 
 namespace onnxtidy {
@@ -63,9 +62,9 @@ constexpr int64_t kDefaultMaxTensorBytes = int64_t{64} << 30;
 
 struct LoadOptions {
   ExternalDataPolicy external_data = ExternalDataPolicy::kRefuse;
-  int max_graph_nesting = kDefaultMaxGraphNesting;  // --max-nesting
-  int64_t max_nodes = kDefaultMaxNodes;              // --max-nodes
-  int64_t max_tensor_bytes = kDefaultMaxTensorBytes; // --max-tensor-bytes
+  int max_graph_nesting = kDefaultMaxGraphNesting;    // --max-nesting
+  int64_t max_nodes = kDefaultMaxNodes;               // --max-nodes
+  int64_t max_tensor_bytes = kDefaultMaxTensorBytes;  // --max-tensor-bytes
 };
 
 // External data is never opened here, only judged (with lstat): a tensor's dtype is

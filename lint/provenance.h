@@ -22,7 +22,7 @@ struct ProvenanceStep {
 
 // The history of one operand's dtype, as shown with a finding.
 struct Provenance {
-  std::string role;    // "input A", "output 0", "" when not about a slot
+  std::string role;  // "input A", "output 0", "" when not about a slot
   std::string value;
   std::string dtype;
   std::string origin;       // short text for messages: "initializer 'W'", "graph input 'x', via Relu 'r'"

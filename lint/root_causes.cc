@@ -107,15 +107,15 @@ std::vector<RootCause> FindRootCauses(const std::vector<Finding>& findings, cons
   }
   for (auto& [dtype, c] : classes) {
     if (c.findings.size() < kMinRootCauseFindings || c.values.size() < 2) continue;
-    const char* noun = c.origin_kind == "initializer" ? " initializers" : c.origin_kind == "constant_node" ? " Constants"
-                                                                                                        : " stored tensors";
+    const char* noun = c.origin_kind == "initializer"     ? " initializers"
+                       : c.origin_kind == "constant_node" ? " Constants"
+                                                          : " stored tensors";
     c.origin = std::to_string(c.values.size()) + " " + dtype + noun;
     std::sort(c.findings.begin(), c.findings.end());
     out.push_back(std::move(c));
   }
-  std::stable_sort(out.begin(), out.end(), [](const RootCause& a, const RootCause& b) {
-    return a.findings.size() > b.findings.size();
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const RootCause& a, const RootCause& b) { return a.findings.size() > b.findings.size(); });
   return out;
 }
 

@@ -88,7 +88,8 @@ Location GraphView::ValueLocation(const ValueRecord& v) const {
     l.node_index = n.index;
     l.op_type = n.op_type();
     for (size_t j = 0; j < n.outputs.size(); ++j) {
-      if (n.outputs[j] >= 0 && &tm_.values[static_cast<size_t>(n.outputs[j])] == &v) l.output_index = static_cast<int>(j);
+      if (n.outputs[j] >= 0 && &tm_.values[static_cast<size_t>(n.outputs[j])] == &v)
+        l.output_index = static_cast<int>(j);
     }
   }
   return l;

@@ -77,8 +77,7 @@ class NodeView {
 // A read-only view of one graph (main, subgraph or function instance) and its I/O.
 class GraphView {
  public:
-  GraphView(const TypedModel& tm, int graph)
-      : tm_(tm), id_(graph), graph_(tm.graphs[static_cast<size_t>(graph)]) {}
+  GraphView(const TypedModel& tm, int graph) : tm_(tm), id_(graph), graph_(tm.graphs[static_cast<size_t>(graph)]) {}
 
   int id() const { return id_; }
 

@@ -35,8 +35,7 @@ const Formal* OutputFormal(const onnx::OpSchema& schema, int slot) { return Form
 
 bool IsTypeParam(const onnx::OpSchema& schema, const std::string& type_str) {
   const auto& params = schema.typeConstraintParams();
-  return std::any_of(params.begin(), params.end(),
-                     [&](const auto& p) { return p.type_param_str == type_str; });
+  return std::any_of(params.begin(), params.end(), [&](const auto& p) { return p.type_param_str == type_str; });
 }
 
 bool BindsTypeParam(const onnx::OpSchema& schema, const Formal& formal) {

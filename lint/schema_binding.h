@@ -39,7 +39,7 @@ std::string InputRole(const onnx::OpSchema* schema, int slot);
 struct SlotType {
   int slot = -1;
   const std::string* type = nullptr;  // interned TypeString(): equal types, equal pointers
-  bool constant = false;  // the value comes only from initializers / Constants
+  bool constant = false;              // the value comes only from initializers / Constants
 };
 
 // The inputs bound to one type parameter that have a known type.

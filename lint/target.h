@@ -10,10 +10,10 @@
 namespace onnxtidy {
 
 struct KernelVerdict {
-  bool judged = false;     // false: the target's table does not cover this op/type
+  bool judged = false;  // false: the target's table does not cover this op/type
   bool supported = true;
-  std::string available;   // for messages: "double, float"
-  std::string note;        // how it runs anyway, when it does so unusually
+  std::string available;  // for messages: "double, float"
+  std::string note;       // how it runs anyway, when it does so unusually
 };
 
 class Target {

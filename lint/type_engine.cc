@@ -21,7 +21,6 @@ namespace {
 
 using OpsetMap = std::map<std::string, int>;
 
-
 std::string NormalizeDomain(const std::string& d) { return d == "ai.onnx" ? "" : d; }
 
 OpsetMap ReadOpsets(const google::protobuf::RepeatedPtrField<onnx::OperatorSetIdProto>& imports,
@@ -165,8 +164,8 @@ class Engine {
  private:
   const onnx::TypeProto* Intern(const onnx::TypeProto& t) { return out_.types.Intern(t); }
 
-  int NewValue(const std::string& name, int graph, const onnx::TypeProto* type, OriginKind origin,
-               int node = -1, int from = -1, bool constant = false) {
+  int NewValue(const std::string& name, int graph, const onnx::TypeProto* type, OriginKind origin, int node = -1,
+               int from = -1, bool constant = false) {
     ValueRecord v;
     v.name = name;
     v.graph = graph;
@@ -239,8 +238,8 @@ class Engine {
         const int owner = out_.graphs[gid].owner_node;
         id = NewValue(in.name(), gid, from_owner, OriginKind::kSubgraphInput, owner, -1, false);
       } else if (init_tensor != nullptr) {
-        id = NewValue(in.name(), gid, out_.types.Tensor(init_tensor->data_type()), OriginKind::kInitializer, -1,
-                      -1, true);
+        id = NewValue(in.name(), gid, out_.types.Tensor(init_tensor->data_type()), OriginKind::kInitializer, -1, -1,
+                      true);
       } else {
         id = NewValue(in.name(), gid, nullptr, OriginKind::kGraphInput);
       }
@@ -255,8 +254,8 @@ class Engine {
         const int first = scope.Lookup(t.name());
         const ValueRecord& v = out_.values[static_cast<size_t>(first)];
         if (v.initializer != nullptr && v.initializer != &t) {
-          const int again = NewValue(t.name(), gid, out_.types.Tensor(t.data_type()), OriginKind::kInitializer, -1,
-                                     -1, true);
+          const int again =
+              NewValue(t.name(), gid, out_.types.Tensor(t.data_type()), OriginKind::kInitializer, -1, -1, true);
           out_.values[static_cast<size_t>(again)].initializer = &t;
           out_.graphs[gid].redefinitions.push_back({first, again});
         }
@@ -269,13 +268,12 @@ class Engine {
     for (const auto& st : g.sparse_initializer()) {
       const std::string& name = st.values().name();
       if (scope.DefinesLocally(name)) continue;
-      scope.Define(name, NewValue(name, gid, out_.types.Tensor(st.values().data_type()),
-                                  OriginKind::kSparseInitializer, -1, -1, true));
+      scope.Define(name, NewValue(name, gid, out_.types.Tensor(st.values().data_type()), OriginKind::kSparseInitializer,
+                                  -1, -1, true));
     }
 
-    NodeOrder order = VisitInOrder(g.node(), gid, scope, opsets, [&](int i) -> const onnx::NodeProto& {
-      return g.node(i);
-    });
+    NodeOrder order =
+        VisitInOrder(g.node(), gid, scope, opsets, [&](int i) -> const onnx::NodeProto& { return g.node(i); });
     out_.graphs[gid].order = std::move(order);
 
     for (const auto& o : g.output()) {
@@ -309,9 +307,8 @@ class Engine {
     // First, before anything visits a subgraph and resolves reads of its own.
     for (size_t s = 0; s < resolved_.size(); ++s) {
       const int id = resolved_[s];
-      rec.inputs.push_back(id != kUndefinedName ? id
-                                                : NewValue(n.input(static_cast<int>(s)), graph, nullptr,
-                                                           OriginKind::kUndefined));
+      rec.inputs.push_back(
+          id != kUndefinedName ? id : NewValue(n.input(static_cast<int>(s)), graph, nullptr, OriginKind::kUndefined));
     }
 
     const onnx::FunctionProto* fn = FindFunction(rec.domain, n.op_type());
@@ -341,8 +338,8 @@ class Engine {
     for (int id : rec.inputs) all_constant &= id < 0 || out_.values[static_cast<size_t>(id)].constant;
     const bool is_constant_op = rec.domain.empty() && n.op_type() == "Constant";
 
-    const bool conflicted = std::any_of(rec.bindings.begin(), rec.bindings.end(),
-                                        [](const ParamBinding& b) { return b.conflict; });
+    const bool conflicted =
+        std::any_of(rec.bindings.begin(), rec.bindings.end(), [](const ParamBinding& b) { return b.conflict; });
     const auto& value_info = out_.graphs[graph].value_info;
     for (int j = 0; j < n.output_size(); ++j) {
       const std::string& name = n.output(j);
@@ -548,7 +545,8 @@ class Engine {
       if (id < 0) id = NewValue(fn.output(j), gid, nullptr, OriginKind::kUndefined);
       out_.graphs[gid].outputs.push_back(id);
       if (j < n.output_size() && out_.values[static_cast<size_t>(id)].Known()) {
-        plan[static_cast<size_t>(j)] = OutputPlan{out_.values[static_cast<size_t>(id)].type, OriginKind::kNodeOutput, id};
+        plan[static_cast<size_t>(j)] =
+            OutputPlan{out_.values[static_cast<size_t>(id)].type, OriginKind::kNodeOutput, id};
       }
     }
     --depth_;

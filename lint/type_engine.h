@@ -56,11 +56,11 @@ class TypeTable {
 struct ValueRecord {
   std::string name;
   int graph = -1;
-  const onnx::TypeProto* type = nullptr;  // interned, shape-less; nullptr: unknown, never guessed
+  const onnx::TypeProto* type = nullptr;   // interned, shape-less; nullptr: unknown, never guessed
   const std::string* type_name = nullptr;  // TypeString(*type)
   OriginKind origin = OriginKind::kUndefined;
-  int node = -1;  // producer (kConstantNode, kNodeOutput); caller (kFunctionInput); owner (kSubgraphInput)
-  int from = -1;  // the value whose type this one took, to follow provenance back
+  int node = -1;          // producer (kConstantNode, kNodeOutput); caller (kFunctionInput); owner (kSubgraphInput)
+  int from = -1;          // the value whose type this one took, to follow provenance back
   int root = -1;          // the end of the `from` chain: where the dtype was decided
   int depth = 0;          // steps from here to `root`
   int nodes_passed = 0;   // node outputs on the way to `root`
@@ -88,8 +88,8 @@ enum class GraphKind { kMain, kSubgraph, kFunction };
 struct NodeOrder {
   bool sorted = true;  // every node comes after the producers of what it reads
   // The first node in the file that reads a value produced later (or by itself).
-  int reader = -1;   // file index
-  int slot = -1;     // its input slot; -1 when one of its subgraphs reads the value
+  int reader = -1;  // file index
+  int slot = -1;    // its input slot; -1 when one of its subgraphs reads the value
   std::string value;
   int producer = -1;  // file index of the value's (first) producer
   // Nodes no order can run: in a dependency cycle, or reading from one. They are
@@ -103,13 +103,13 @@ struct NodeOrder {
 struct GraphRecord {
   std::string path;  // "main", "main/cond(If).then_branch", "main/#4(Block).function"
   GraphKind kind = GraphKind::kMain;
-  int parent = -1;      // enclosing graph; for a function body, the caller's graph
-  int owner_node = -1;  // the If/Loop/Scan or function call that owns this graph
+  int parent = -1;                                // enclosing graph; for a function body, the caller's graph
+  int owner_node = -1;                            // the If/Loop/Scan or function call that owns this graph
   const onnx::GraphProto* proto = nullptr;        // null for function bodies
   const onnx::FunctionProto* function = nullptr;  // set for function bodies
-  std::vector<int> nodes;    // node ids by position in the file (nodes[i].index == i)
-  std::vector<int> inputs;   // value ids
-  std::vector<int> outputs;  // value ids
+  std::vector<int> nodes;                         // node ids by position in the file (nodes[i].index == i)
+  std::vector<int> inputs;                        // value ids
+  std::vector<int> outputs;                       // value ids
   std::unordered_map<std::string, const onnx::ValueInfoProto*> value_info;
   NodeOrder order;
   // A name defined a second time in this graph (by a node output, an initializer or a
@@ -134,11 +134,11 @@ struct NodeRecord {
   int opset = -1;      // version of `domain` in scope; -1 when not imported
   const onnx::OpSchema* schema = nullptr;
   const onnx::FunctionProto* function = nullptr;  // model-local function called
-  std::pmr::vector<int> inputs;   // value ids; -1 for an omitted optional input
-  std::pmr::vector<int> outputs;  // value ids; -1 for an omitted optional output
+  std::pmr::vector<int> inputs;                   // value ids; -1 for an omitted optional input
+  std::pmr::vector<int> outputs;                  // value ids; -1 for an omitted optional output
   std::vector<ParamBinding> bindings;
-  std::string schema_error;     // the node does not match its schema (arity, attributes)
-  std::string inference_error;  // onnx's type inference threw
+  std::string schema_error;         // the node does not match its schema (arity, attributes)
+  std::string inference_error;      // onnx's type inference threw
   std::pmr::vector<int> subgraphs;  // graph ids owned by this node
 
   const std::string& op_type() const { return proto->op_type(); }

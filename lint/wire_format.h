@@ -2,10 +2,10 @@
 // skeleton without weight bytes, the tensor store splices them back in.
 #pragma once
 
+#include <google/protobuf/message_lite.h>
+
 #include <cstdint>
 #include <string>
-
-#include <google/protobuf/message_lite.h>
 
 namespace onnxtidy {
 

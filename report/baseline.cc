@@ -2,9 +2,8 @@
 
 #include <cstdint>
 #include <fstream>
-#include <stdexcept>
-
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "lint/root_causes.h"
 #include "rules/registry.h"

@@ -12,7 +12,9 @@ std::string Where(const std::string& path, const Location& l) {
   return path + ":" + l.graph + (l.node_index >= 0 ? ":#" + std::to_string(l.node_index) : "") + ": ";
 }
 
-std::string Count(size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); }
+std::string Count(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
 
 }  // namespace
 
@@ -25,8 +27,10 @@ void WriteFixLines(const FixReport& o, const FixReportOptions& options, std::ost
     std::string graph;
     for (const Edit& e : r.edits) {
       if (e.graph != graph) out << "@@ " << (graph = e.graph) << "\n";
-      out << (e.action.rfind("insert", 0) == 0 ? "+ " : e.action.rfind("remove", 0) == 0 ? "- " : "~ ") << e.action
-          << ": " << e.detail << "\n";
+      out << (e.action.rfind("insert", 0) == 0   ? "+ "
+              : e.action.rfind("remove", 0) == 0 ? "- "
+                                                 : "~ ")
+          << e.action << ": " << e.detail << "\n";
     }
   }
   // A model nothing was written of has nothing fixed: its fixes come back declined.
@@ -50,7 +54,8 @@ void WriteFixLines(const FixReport& o, const FixReportOptions& options, std::ost
     extra.push_back(std::to_string(static_cast<int>(100.0 * r.float_weights_converted / r.float_weights)) +
                     "% of float weights in " + DtypeName(*options.precision));
   }
-  for (size_t i = 0; i < extra.size(); ++i) out << (i == 0 ? " (" : ", ") << extra[i] << (i + 1 == extra.size() ? ")" : "");
+  for (size_t i = 0; i < extra.size(); ++i)
+    out << (i == 0 ? " (" : ", ") << extra[i] << (i + 1 == extra.size() ? ")" : "");
   out << " in " << Count(static_cast<size_t>(r.passes), "pass", "passes") << "; errors: " << r.before.error
       << " before, " << r.after().error << " after; ";
   if (failed) {
@@ -63,8 +68,8 @@ void WriteFixLines(const FixReport& o, const FixReportOptions& options, std::ost
   // "0 errors after" is not "deployable": say so, with the command that would make it.
   if (!failed && !r.target_gaps.empty() && options.target != nullptr) {
     out << o.path << ": not deployable on " << options.target->name() << ": "
-        << Count(r.target_gaps.size(), "node has", "nodes have") << " no kernel there (first: "
-        << r.target_gaps.front().message << "); to convert: onnx-tidy fix " << o.path
+        << Count(r.target_gaps.size(), "node has", "nodes have")
+        << " no kernel there (first: " << r.target_gaps.front().message << "); to convert: onnx-tidy fix " << o.path
         << " -o FIXED.onnx --precision float32 --target " << options.target->name() << "\n";
   }
 }

@@ -63,13 +63,34 @@ void JsonWriter::Quoted(std::string_view s) {
     }
     const char c = s[i];
     switch (c) {
-      case '"': out_ += "\\\""; ++i; continue;
-      case '\\': out_ += "\\\\"; ++i; continue;
-      case '\n': out_ += "\\n"; ++i; continue;
-      case '\r': out_ += "\\r"; ++i; continue;
-      case '\t': out_ += "\\t"; ++i; continue;
-      case '\b': out_ += "\\b"; ++i; continue;
-      case '\f': out_ += "\\f"; ++i; continue;
+      case '"':
+        out_ += "\\\"";
+        ++i;
+        continue;
+      case '\\':
+        out_ += "\\\\";
+        ++i;
+        continue;
+      case '\n':
+        out_ += "\\n";
+        ++i;
+        continue;
+      case '\r':
+        out_ += "\\r";
+        ++i;
+        continue;
+      case '\t':
+        out_ += "\\t";
+        ++i;
+        continue;
+      case '\b':
+        out_ += "\\b";
+        ++i;
+        continue;
+      case '\f':
+        out_ += "\\f";
+        ++i;
+        continue;
       default: break;
     }
     if (static_cast<unsigned char>(c) < 0x20) {

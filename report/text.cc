@@ -47,9 +47,7 @@ const char* SeverityColor(Severity s) {
   return "1";
 }
 
-std::string Plural(int n, const char* word) {
-  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-}
+std::string Plural(int n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 // At most this many root causes per model in text; JSON has them all.
 constexpr size_t kTextRootCauses = 5;

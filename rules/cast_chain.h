@@ -15,8 +15,8 @@ struct CastStep {
 };
 
 struct CastInfo {
-  int32_t from = 0;  // element type of the Cast's input
-  int32_t to = 0;    // its 'to'
+  int32_t from = 0;                // element type of the Cast's input
+  int32_t to = 0;                  // its 'to'
   std::optional<CastStep> before;  // set when the input comes straight from another Cast
 };
 

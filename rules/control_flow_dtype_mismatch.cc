@@ -25,8 +25,8 @@ FixSuggestion WideningFix(const TypedModel& tm, const NodeView& node, const Cont
                                   "no member's type holds all the others' values exactly; which type is right needs "
                                   "a decision");
   }
-  return FixSuggestion::Of(FixKind::kWidenJoin, widest, "widen " + narrow + " to " + DtypeName(widest) +
-                           " (insert a Cast)", FixSafety::kSafe);
+  return FixSuggestion::Of(FixKind::kWidenJoin, widest,
+                           "widen " + narrow + " to " + DtypeName(widest) + " (insert a Cast)", FixSafety::kSafe);
 }
 
 bool DeclaredOtherwise(const TypedModel& tm, const JoinMember& m) {
@@ -40,8 +40,11 @@ bool DeclaredOtherwise(const TypedModel& tm, const JoinMember& m) {
 class ControlFlowDtypeMismatchRule final : public Rule {
  public:
   const RuleInfo& info() const override {
-    static const RuleInfo kInfo{"control-flow-dtype-mismatch", Severity::kError, FixAvailability::kSafe,
-                                "If branches, or a Loop/Scan state and its body, disagree on a type", "0.2.0",
+    static const RuleInfo kInfo{"control-flow-dtype-mismatch",
+                                Severity::kError,
+                                FixAvailability::kSafe,
+                                "If branches, or a Loop/Scan state and its body, disagree on a type",
+                                "0.2.0",
                                 /*origin_is_cause=*/true};
     return kInfo;
   }

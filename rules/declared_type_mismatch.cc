@@ -19,9 +19,11 @@ FixSuggestion OutputCastFix(const GraphView& graph, const ValueRecord& v, const 
   if (!declared.has_tensor_type() || !v.type->has_tensor_type()) {
     return FixSuggestion::Display(title, "only tensor outputs are cast");
   }
-  if (v.origin != OriginKind::kNodeOutput || v.node < 0 || graph.model().nodes[static_cast<size_t>(v.node)].graph != graph.id()) {
-    return FixSuggestion::Display(title, "the output is not computed by a node of its graph (it is an input, "
-                                         "initializer or outer value)");
+  if (v.origin != OriginKind::kNodeOutput || v.node < 0 ||
+      graph.model().nodes[static_cast<size_t>(v.node)].graph != graph.id()) {
+    return FixSuggestion::Display(title,
+                                  "the output is not computed by a node of its graph (it is an input, "
+                                  "initializer or outer value)");
   }
   const int32_t from = ElemType(*v.type), to = declared.tensor_type().elem_type();
   if (std::string why = CastBlocker(graph.model(), graph.id(), from, to); !why.empty()) {
@@ -63,7 +65,8 @@ class DeclaredTypeMismatchRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"declared-type-mismatch", Severity::kError, FixAvailability::kSafe,
-                                "a value_info, graph output or graph input declares another type than the value has", "0.1.0"};
+                                "a value_info, graph output or graph input declares another type than the value has",
+                                "0.1.0"};
     return kInfo;
   }
 
@@ -88,8 +91,9 @@ class DeclaredTypeMismatchRule final : public Rule {
       if (!v.type->has_tensor_type() || v.type->tensor_type().elem_type() == stored) continue;
       Finding& f = out.Add(graph.ValueLocation(v), "graph input '" + v.name + "' is declared " + Show(*v.type) +
                                                        " but its initializer holds " + DtypeName(stored));
-      f.notes.push_back("onnxruntime refuses this at load: the initializer's element type does not match the "
-                        "graph input's");
+      f.notes.push_back(
+          "onnxruntime refuses this at load: the initializer's element type does not match the "
+          "graph input's");
       f.fix = InitializerFix(v.name, stored, v.type->tensor_type().elem_type());
     }
   }

@@ -61,17 +61,17 @@ std::optional<FixSuggestion> WideningFix(const NodeView& node, int slot, const o
         !std::all_of(types.begin(), types.end(), [&](int32_t t) { return IsExactConversion(t, to); })) {
       continue;
     }
-    FixSuggestion fix = FixSuggestion::Of(FixKind::kWidenOperands, to,
-                                          "widen '" + v.name + "' to " + DtypeName(to) + ", which " + r.op_type() +
-                                              " allows",
-                                          FixSafety::kSafe);
+    FixSuggestion fix = FixSuggestion::Of(
+        FixKind::kWidenOperands, to,
+        "widen '" + v.name + "' to " + DtypeName(to) + ", which " + r.op_type() + " allows", FixSafety::kSafe);
     for (size_t k = 0; k < slots.size(); ++k) {
       if (types[k] == to) continue;
       fix.slots.push_back(slots[k]);
       // A stored tensor is rewritten; anything else needs a Cast, which may not be
       // writable here (bfloat16 before opset 13, a model without ai.onnx).
       const ValueRecord* in = node.Input(slots[k]);
-      const bool stored = in->constant && (in->origin == OriginKind::kInitializer || in->origin == OriginKind::kConstantNode);
+      const bool stored =
+          in->constant && (in->origin == OriginKind::kInitializer || in->origin == OriginKind::kConstantNode);
       if (stored) continue;
       if (std::string why = CastBlocker(node.model(), r.graph, types[k], to); !why.empty()) {
         return FixSuggestion::Display(fix.title, why);
@@ -85,8 +85,11 @@ std::optional<FixSuggestion> WideningFix(const NodeView& node, int slot, const o
 class DtypeNotAllowedRule final : public Rule {
  public:
   const RuleInfo& info() const override {
-    static const RuleInfo kInfo{"dtype-not-allowed", Severity::kError, FixAvailability::kSafe,
-                                "an input or output has a dtype the op does not allow at the model's opset", "0.1.0",
+    static const RuleInfo kInfo{"dtype-not-allowed",
+                                Severity::kError,
+                                FixAvailability::kSafe,
+                                "an input or output has a dtype the op does not allow at the model's opset",
+                                "0.1.0",
                                 /*origin_is_cause=*/true};
     return kInfo;
   }
@@ -117,7 +120,8 @@ class DtypeNotAllowedRule final : public Rule {
     if (formal == nullptr || AllowsType(*formal, v.type_string())) return;
     const std::string op_version = r.op_type() + "-" + std::to_string(r.schema->SinceVersion());
     Provenance prov = is_input ? node.InputProvenance(slot) : node.OutputProvenance(slot);
-    const std::string what = is_input ? node.DescribeInput(slot) : "output " + std::to_string(slot) + " '" + v.name + "'";
+    const std::string what =
+        is_input ? node.DescribeInput(slot) : "output " + std::to_string(slot) + " '" + v.name + "'";
     Finding& f = out.Add(is_input ? node.InputLocation(slot) : node.OutputLocation(slot),
                          node.Label() + ": " + what + " is " + prov.dtype + " (" + prov.origin + "), which " +
                              op_version + " does not allow (opset " + std::to_string(r.opset) + ")");

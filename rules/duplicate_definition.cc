@@ -26,7 +26,8 @@ class DuplicateDefinitionRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"duplicate-definition", Severity::kError, FixAvailability::kNone,
-                                "a name is defined twice in one graph (two producers, or a node over an input)", "0.3.0"};
+                                "a name is defined twice in one graph (two producers, or a node over an input)",
+                                "0.3.0"};
     return kInfo;
   }
 
@@ -50,8 +51,9 @@ class DuplicateDefinitionRule final : public Rule {
       }
       Finding& f = out.Add(where, "'" + second.name + "' is defined twice: as " + Definition(tm, first) +
                                       ", and again as " + Definition(tm, second));
-      f.notes.push_back("onnx's checker and onnxruntime refuse the model (SSA form: each name is defined once "
-                        "per graph); which value a reader gets is not defined");
+      f.notes.push_back(
+          "onnx's checker and onnxruntime refuse the model (SSA form: each name is defined once "
+          "per graph); which value a reader gets is not defined");
     }
   }
 };

@@ -12,7 +12,8 @@ class LossyCastRoundTripRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"lossy-cast-round-trip", Severity::kWarning, FixAvailability::kDisplayOnly,
-                                "a narrowing Cast and its way back (float32 -> float16 -> float32) lose precision", "0.1.0"};
+                                "a narrowing Cast and its way back (float32 -> float16 -> float32) lose precision",
+                                "0.1.0"};
     return kInfo;
   }
 
@@ -21,10 +22,10 @@ class LossyCastRoundTripRule final : public Rule {
     if (!cast || !cast->before || cast->from == cast->to) return;
     const int32_t origin = cast->before->origin;
     if (origin != cast->to || IsExactConversion(origin, cast->from)) return;
-    Finding& f = out.Add(node.InputLocation(0),
-                         node.Label() + ": converts '" + node.Input(0)->name + "' back to " + DtypeName(origin) +
-                             " after " + NodeLabel(*cast->before->node) + " narrowed it to " +
-                             DtypeName(cast->from) + "; the round trip loses precision");
+    Finding& f = out.Add(node.InputLocation(0), node.Label() + ": converts '" + node.Input(0)->name + "' back to " +
+                                                    DtypeName(origin) + " after " + NodeLabel(*cast->before->node) +
+                                                    " narrowed it to " + DtypeName(cast->from) +
+                                                    "; the round trip loses precision");
     f.notes.push_back(PrecisionLoss(origin, cast->from) + ", so values of '" + cast->before->input +
                       "' change; removing both Casts would change the model's results too");
     f.provenance.push_back(node.InputProvenance(0));

@@ -63,8 +63,8 @@ class MixedPrecisionRule final : public Rule {
         if (!v.Known() || !v.type->has_tensor_type() || v.initializer != nullptr) continue;
         const int32_t e = v.type->tensor_type().elem_type();
         if (e != kBfloat16 && e != kFloat16) continue;
-        narrow_io.push_back(std::string(list == &main.inputs ? "graph input '" : "graph output '") + v.name +
-                            "' is " + DtypeName(e));
+        narrow_io.push_back(std::string(list == &main.inputs ? "graph input '" : "graph output '") + v.name + "' is " +
+                            DtypeName(e));
       }
     }
     if (stored.size() < 2 && narrow_io.empty()) return;

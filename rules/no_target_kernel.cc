@@ -17,8 +17,11 @@ struct TypedSlot {
 class NoTargetKernelRule final : public Rule {
  public:
   const RuleInfo& info() const override {
-    static const RuleInfo kInfo{"no-target-kernel", Severity::kWarning, FixAvailability::kDisplayOnly,
-                                "the deployment target (--target) has no kernel for this op and dtype", "0.1.0",
+    static const RuleInfo kInfo{"no-target-kernel",
+                                Severity::kWarning,
+                                FixAvailability::kDisplayOnly,
+                                "the deployment target (--target) has no kernel for this op and dtype",
+                                "0.1.0",
                                 /*origin_is_cause=*/true};
     return kInfo;
   }
@@ -48,7 +51,8 @@ class NoTargetKernelRule final : public Rule {
       Finding& f = out.Add(where.is_input ? node.InputLocation(where.slot) : node.OutputLocation(where.slot),
                            node.Label() + ": " + target->name() + " has no kernel for " + r.op_type() + "-" +
                                std::to_string(r.schema->SinceVersion()) + " with " + param + "=" + DtypeName(type) +
-                               " (it has: " + verdict.available + "); convert to float32: onnx-tidy fix "
+                               " (it has: " + verdict.available +
+                               "); convert to float32: onnx-tidy fix "
                                "--precision float32");
       f.notes.push_back("target: " + target->description());
       f.provenance.push_back(where.is_input ? node.InputProvenance(where.slot) : node.OutputProvenance(where.slot));

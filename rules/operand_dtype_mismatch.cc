@@ -46,7 +46,8 @@ FixSuggestion WideningFix(const NodeView& node, const ParamBinding& b) {
   if (blocked == nullptr) {
     const ValueRecord* d = node.Input(fix.slots.front());
     const bool one = fix.slots.size() == 1;
-    const char* method = d->constant && d->origin != OriginKind::kGraphInput ? "rewrite stored tensor" : "insert a Cast";
+    const char* method =
+        d->constant && d->origin != OriginKind::kGraphInput ? "rewrite stored tensor" : "insert a Cast";
     fix.title = "widen " + widened + " to " + DtypeName(to) + (one && !mixed ? std::string(" (") + method + ")" : how);
     return fix;
   }
@@ -56,11 +57,11 @@ FixSuggestion WideningFix(const NodeView& node, const ParamBinding& b) {
   }
   // An initializer that is also a graph input (IR < 4) is a default callers may replace:
   // rewriting it widens the declaration callers see too.
-  const std::string what = g.initializer != nullptr ? "graph input '" + g.name + "' and its initializer" :
-                                                       "graph input '" + g.name + "'";
-  FixSuggestion retype = FixSuggestion::Of(FixKind::kRetypeGraphInput, to, "declare " + what + " as " + DtypeName(to),
-                                           FixSafety::kUnsafe,
-                                           why + "; declaring the input wider changes what callers must feed");
+  const std::string what =
+      g.initializer != nullptr ? "graph input '" + g.name + "' and its initializer" : "graph input '" + g.name + "'";
+  FixSuggestion retype =
+      FixSuggestion::Of(FixKind::kRetypeGraphInput, to, "declare " + what + " as " + DtypeName(to), FixSafety::kUnsafe,
+                        why + "; declaring the input wider changes what callers must feed");
   retype.value = g.name;
   return retype;
 }
@@ -68,8 +69,11 @@ FixSuggestion WideningFix(const NodeView& node, const ParamBinding& b) {
 class OperandDtypeMismatchRule final : public Rule {
  public:
   const RuleInfo& info() const override {
-    static const RuleInfo kInfo{"operand-dtype-mismatch", Severity::kError, FixAvailability::kSafe,
-                                "inputs bound to the same type parameter of an op have different dtypes", "0.1.0",
+    static const RuleInfo kInfo{"operand-dtype-mismatch",
+                                Severity::kError,
+                                FixAvailability::kSafe,
+                                "inputs bound to the same type parameter of an op have different dtypes",
+                                "0.1.0",
                                 /*origin_is_cause=*/true};
     return kInfo;
   }
@@ -82,10 +86,10 @@ class OperandDtypeMismatchRule final : public Rule {
       for (const SlotType& s : b.slots) {
         if (s.type == ref.type) continue;
         Provenance prov = node.InputProvenance(s.slot);
-        Finding& f = out.Add(node.InputLocation(s.slot),
-                             node.Label() + ": " + node.DescribeInput(ref.slot) + " is " + ref_prov.dtype + " (" +
-                                 ref_prov.origin + ") but " + node.DescribeInput(s.slot) + " is " + prov.dtype +
-                                 " (" + prov.origin + ")");
+        Finding& f = out.Add(node.InputLocation(s.slot), node.Label() + ": " + node.DescribeInput(ref.slot) + " is " +
+                                                             ref_prov.dtype + " (" + ref_prov.origin + ") but " +
+                                                             node.DescribeInput(s.slot) + " is " + prov.dtype + " (" +
+                                                             prov.origin + ")");
         f.notes.push_back("both are bound to type parameter '" + b.param + "' of " + node.record().op_type() + "-" +
                           std::to_string(node.record().schema->SinceVersion()) + ", which must be one type");
         f.provenance.reserve(2);  // not an initializer list: that would copy both

@@ -39,10 +39,10 @@ class RedundantCastRule final : public Rule {
       return;
     }
     if (!cast->before || cast->before->origin != cast->to || !IsExactConversion(cast->to, cast->from)) return;
-    Finding& f = out.Add(node.InputLocation(0),
-                         node.Label() + ": casts back to " + DtypeName(cast->to) + " what " +
-                             NodeLabel(*cast->before->node) + " widened from " + DtypeName(cast->to) + " to " +
-                             DtypeName(cast->from) + "; the pair is a no-op");
+    Finding& f =
+        out.Add(node.InputLocation(0), node.Label() + ": casts back to " + DtypeName(cast->to) + " what " +
+                                           NodeLabel(*cast->before->node) + " widened from " + DtypeName(cast->to) +
+                                           " to " + DtypeName(cast->from) + "; the pair is a no-op");
     f.provenance.push_back(node.InputProvenance(0));
     f.fix = RemovalFix(node, "use '" + cast->before->input + "' in place of '" + node.Output(0)->name + "'",
                        cast->before->input);

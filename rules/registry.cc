@@ -9,7 +9,7 @@ namespace onnxtidy {
 
 std::vector<const Rule*> AllRules() {
   std::vector<const Rule*> rules = {
-      &ControlFlowDtypeMismatch(), &DeclaredTypeMismatch(), &DtypeNotAllowed(), &LossyCastRoundTrip(),
+      &ControlFlowDtypeMismatch(), &DeclaredTypeMismatch(), &DtypeNotAllowed(),      &LossyCastRoundTrip(),
       &MixedPrecision(),           &NoTargetKernel(),       &OperandDtypeMismatch(), &RedundantCast(),
       &SchemaViolation(),          &UncheckedOp(),          &UndefinedDtype(),       &UnsortedGraph(),
       &UnsafeExternalData(),       &UndefinedValue(),       &DuplicateDefinition(),
@@ -30,7 +30,9 @@ const Rule* FindRule(const std::string& id) {
 namespace onnxtidy {
 namespace {
 
-bool Matches(const std::string& pattern, const std::string& id) { return ::fnmatch(pattern.c_str(), id.c_str(), 0) == 0; }
+bool Matches(const std::string& pattern, const std::string& id) {
+  return ::fnmatch(pattern.c_str(), id.c_str(), 0) == 0;
+}
 
 bool AnyMatch(const std::vector<std::string>& patterns, const std::string& id) {
   return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return Matches(p, id); });

@@ -25,8 +25,8 @@ class SchemaViolationRule final : public Rule {
     if (r.schema_error.empty() && r.inference_error.empty()) return;
     const std::string op_version = r.op_type() + "-" + std::to_string(r.schema->SinceVersion());
     if (!r.schema_error.empty()) {
-      Finding& f = out.Add(node.NodeLocation(), node.Label() + " does not match " + op_version + ": " +
-                                                    OneLine(r.schema_error));
+      Finding& f =
+          out.Add(node.NodeLocation(), node.Label() + " does not match " + op_version + ": " + OneLine(r.schema_error));
       f.notes.push_back("onnx's checker and onnxruntime refuse the model at load");
       return;
     }

@@ -33,8 +33,8 @@ class UncheckedOpRule final : public Rule {
       const NodeRecord& first = tm.nodes[static_cast<size_t>(seen.first)];
       const std::string qualified = domain.empty() ? op : domain + "." + op;
       std::string why = first.opset < 0 ? "domain '" + domain + "' is not imported by the model"
-                                        : "no schema for it in " + (domain.empty() ? "ai.onnx" : domain) +
-                                              " opset " + std::to_string(first.opset);
+                                        : "no schema for it in " + (domain.empty() ? "ai.onnx" : domain) + " opset " +
+                                              std::to_string(first.opset);
       Location where;
       where.graph = tm.graphs[static_cast<size_t>(first.graph)].path;
       where.node = first.name();

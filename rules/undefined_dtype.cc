@@ -65,8 +65,8 @@ class UndefinedDtypeRule final : public Rule {
       const onnx::ValueInfoProto& in = g.proto->input(i);
       if (!UndefinedTensor(in.type())) continue;
       const ValueRecord& v = graph.Value(g.inputs[static_cast<size_t>(i)]);
-      Finding& f = out.Add(graph.ValueLocation(v), "graph input '" + in.name() +
-                                                       "' declares element type 0 (UNDEFINED); " + kRefused);
+      Finding& f = out.Add(graph.ValueLocation(v),
+                           "graph input '" + in.name() + "' declares element type 0 (UNDEFINED); " + kRefused);
       f.notes.push_back(Checker(in.type(), false));
       std::string reader;
       const std::string want = ReadersWant(tm, g.inputs[static_cast<size_t>(i)], reader);
@@ -79,8 +79,8 @@ class UndefinedDtypeRule final : public Rule {
       const onnx::ValueInfoProto& o = g.proto->output(i);
       if (!UndefinedTensor(o.type())) continue;
       const ValueRecord& v = graph.Value(g.outputs[static_cast<size_t>(i)]);
-      Finding& f = out.Add(graph.ValueLocation(v), "graph output '" + o.name() +
-                                                       "' declares element type 0 (UNDEFINED); " + kRefused);
+      Finding& f = out.Add(graph.ValueLocation(v),
+                           "graph output '" + o.name() + "' declares element type 0 (UNDEFINED); " + kRefused);
       f.notes.push_back(Checker(o.type(), true));
       if (!v.Known() || !v.type->has_tensor_type()) continue;
       const std::string computed = DtypeName(v.type->tensor_type().elem_type());
@@ -92,12 +92,12 @@ class UndefinedDtypeRule final : public Rule {
     for (int id : MainInitializers(graph)) {
       const ValueRecord& v = graph.Value(id);
       const bool sparse = v.origin == OriginKind::kSparseInitializer;
-      Finding& f = out.Add(graph.ValueLocation(v), std::string(sparse ? "sparse initializer '" : "initializer '") +
-                                                       v.name + "' has data_type 0 (UNDEFINED); onnxruntime refuses "
-                                                       "it (\"" +
-                                                       (sparse ? "tensor type 0 is not supported"
-                                                               : "Tensor does not have type information") +
-                                                       "\")");
+      Finding& f =
+          out.Add(graph.ValueLocation(v),
+                  std::string(sparse ? "sparse initializer '" : "initializer '") + v.name +
+                      "' has data_type 0 (UNDEFINED); onnxruntime refuses "
+                      "it (\"" +
+                      (sparse ? "tensor type 0 is not supported" : "Tensor does not have type information") + "\")");
       f.notes.push_back("onnx's checker refuses it too (\"setting data_type field (tensor name: " + v.name +
                         ") to UNDEFINED is not allowed\")");
       std::string reader;

@@ -52,8 +52,8 @@ class UndefinedValueRule final : public Rule {
         where.op_type = n.op_type();
         where.input_index = static_cast<int>(s);
         where.value = name;
-        Finding& f = out.Add(where, NodeLabel(n) + ": input " + InputRole(n.schema, static_cast<int>(s)) + " '" +
-                                        name + "' is not defined: no graph input, initializer or node output "
+        Finding& f = out.Add(where, NodeLabel(n) + ": input " + InputRole(n.schema, static_cast<int>(s)) + " '" + name +
+                                        "' is not defined: no graph input, initializer or node output "
                                         "of that name is in scope");
         f.notes.push_back("onnx's checker and onnxruntime refuse the model (\"Node input '" + name +
                           "' is not a graph input, initializer, or output of a previous node\")");

@@ -10,7 +10,8 @@ class UnsafeExternalDataRule final : public Rule {
  public:
   const RuleInfo& info() const override {
     static const RuleInfo kInfo{"unsafe-external-data", Severity::kError, FixAvailability::kNone,
-                                "a tensor's external data leaves the model's folder, or is not a plain file range", "0.2.0"};
+                                "a tensor's external data leaves the model's folder, or is not a plain file range",
+                                "0.2.0"};
     return kInfo;
   }
 

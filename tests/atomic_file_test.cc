@@ -72,8 +72,8 @@ class AtomicFileTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(AtomicFileTest, HoldsExactlyWhatWasWrittenAtEverySize) {
   constexpr size_t kB = AtomicFile::kBufferSize;
-  for (size_t size : {size_t{0}, size_t{1}, size_t{4095}, size_t{4096}, kB - 1, kB, kB + 1, 2 * kB + 4097 + 3,
-                      5 * kB}) {
+  for (size_t size :
+       {size_t{0}, size_t{1}, size_t{4095}, size_t{4096}, kB - 1, kB, kB + 1, 2 * kB + 4097 + 3, 5 * kB}) {
     SCOPED_TRACE(size);
     const std::string bytes = RandomBytes(size, static_cast<uint32_t>(size));
     const fs::path path = dir_ / "out.bin";

@@ -59,8 +59,9 @@ g (float16[2] x) => (float16[2] y) {
   m.mutable_graph()->mutable_node(0)->set_name("up");
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("redundant-cast@main#1:in0"));
-  EXPECT_EQ(f[0].message, "Cast #1: casts back to float16 what Cast 'up' widened from float16 to float; the pair is "
-                          "a no-op");
+  EXPECT_EQ(f[0].message,
+            "Cast #1: casts back to float16 what Cast 'up' widened from float16 to float; the pair is "
+            "a no-op");
 }
 
 TEST(LossyCastRoundTrip, NarrowingRoundTripsAreWarnedNeverRemoved) {

@@ -12,9 +12,9 @@ namespace onnxtidy {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::FixClean;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using testing::FixClean;
 using testing::Keys;
 using testing::Lint;
 using testing::Parse;
@@ -91,7 +91,8 @@ g (float[2] s0, float[3,2] xs) => (float[2] s, bfloat16[3,2] ys) {
     y = Identity (x)
   }> (s0, xs)
 })"));
-  EXPECT_THAT(Keys(f), ElementsAre("control-flow-dtype-mismatch@main#0:out0", "control-flow-dtype-mismatch@main#0:in1"));
+  EXPECT_THAT(Keys(f),
+              ElementsAre("control-flow-dtype-mismatch@main#0:out0", "control-flow-dtype-mismatch@main#0:in1"));
   EXPECT_THAT(f[0].message, HasSubstr("Scan #0 state 0 ('s0') must have one type: initial value is float"));
   EXPECT_THAT(f[1].message, HasSubstr("Scan #0 scan input 0 ('xs') must have one type: scanned tensor is float"));
 }

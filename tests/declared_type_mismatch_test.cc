@@ -31,8 +31,9 @@ g (float[2] x) => (bfloat16[2] y) {
   Declare(*m.mutable_graph(), "h", kFloat);
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("declared-type-mismatch@main#0:out0"));
-  EXPECT_EQ(f[0].message, "value_info declares 'h' as float but Cast 'to_bf16' produces bfloat16 (output of Cast "
-                          "'to_bf16' (to=bfloat16))");
+  EXPECT_EQ(f[0].message,
+            "value_info declares 'h' as float but Cast 'to_bf16' produces bfloat16 (output of Cast "
+            "'to_bf16' (to=bfloat16))");
   EXPECT_EQ(f[0].fix->safety, FixSafety::kSafe);
 }
 
@@ -67,8 +68,8 @@ g (float[2] x, bool c) => (float[2] y) {
 })");
   // The branch's bfloat16 also reaches the If's output, which the main graph declares float.
   auto keys = Keys(Lint(m));
-  EXPECT_THAT(keys, ElementsAre("declared-type-mismatch@main#0:out0",
-                                "declared-type-mismatch@main/#0(If).then_branch#0:out0"));
+  EXPECT_THAT(
+      keys, ElementsAre("declared-type-mismatch@main#0:out0", "declared-type-mismatch@main/#0(If).then_branch#0:out0"));
 }
 
 TEST(DeclaredTypeMismatch, NegativeConsistentDeclarationsHaveNoFindingFromAnyRule) {

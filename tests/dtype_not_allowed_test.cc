@@ -18,8 +18,9 @@ TEST(DtypeNotAllowed, MatMul9HasNoBfloat16ButMatMul13Does) {
   const std::string graph = R"(g (bfloat16[2,2] x, bfloat16[2,2] w) => (bfloat16[2,2] y) { y = MatMul (x, w) })";
   auto old = Lint(Parse("<ir_version: 7, opset_import: [\"\" : 11]>\n" + graph));
   ASSERT_THAT(Keys(old), ElementsAre("dtype-not-allowed@main#0:in0", "dtype-not-allowed@main#0:in1"));
-  EXPECT_EQ(old[0].message, "MatMul #0: input A 'x' is bfloat16 (graph input 'x'), which MatMul-9 does not allow "
-                            "(opset 11)");
+  EXPECT_EQ(old[0].message,
+            "MatMul #0: input A 'x' is bfloat16 (graph input 'x'), which MatMul-9 does not allow "
+            "(opset 11)");
   EXPECT_THAT(old[0].notes, ElementsAre(::testing::HasSubstr("MatMul-9 allows T in {tensor(double), tensor(float), "),
                                         "MatMul-13 allows tensor(bfloat16): opset 13 or later would accept it"));
   EXPECT_THAT(Keys(Lint(Parse("<ir_version: 8, opset_import: [\"\" : 13]>\n" + graph))), IsEmpty());
@@ -59,13 +60,12 @@ g (bfloat16[2,2] x, bool c) => (bfloat16[2,2] y, bfloat16[2,2] z) {
 Sq (a) => (r) {
   r = MatMul (a, a)
 })");
-  EXPECT_THAT(Keys(Lint(m)),
-              // Identity-1 predates bfloat16 too (Identity-13 added it).
-              ElementsAre("dtype-not-allowed@main/#0(If).else_branch#0:in0",
-                          "dtype-not-allowed@main/#0(If).then_branch#0:in0",
-                          "dtype-not-allowed@main/#0(If).then_branch#0:in1",
-                          "dtype-not-allowed@main/#1(Sq).function#0:in0",
-                          "dtype-not-allowed@main/#1(Sq).function#0:in1"));
+  EXPECT_THAT(
+      Keys(Lint(m)),
+      // Identity-1 predates bfloat16 too (Identity-13 added it).
+      ElementsAre("dtype-not-allowed@main/#0(If).else_branch#0:in0", "dtype-not-allowed@main/#0(If).then_branch#0:in0",
+                  "dtype-not-allowed@main/#0(If).then_branch#0:in1", "dtype-not-allowed@main/#1(Sq).function#0:in0",
+                  "dtype-not-allowed@main/#1(Sq).function#0:in1"));
 }
 
 TEST(DtypeNotAllowed, OpsetsNewerThanKnownAreNotJudgedByOldTypeLists) {

@@ -43,10 +43,10 @@ std::string Why(const Entries& entries) {
 
 TEST(ParseExternalDataTest, AcceptsTheFourKeysAndNormalisesTheLocation) {
   ExternalDataRef ref;
-  EXPECT_EQ(ParseExternalData(External({{"location", "./a/b/../w.bin"}, {"offset", "16"}, {"length", "8"},
-                                        {"checksum", "abc"}}),
-                              ref),
-            "");
+  EXPECT_EQ(
+      ParseExternalData(
+          External({{"location", "./a/b/../w.bin"}, {"offset", "16"}, {"length", "8"}, {"checksum", "abc"}}), ref),
+      "");
   EXPECT_EQ(ref.location, "a/w.bin");
   EXPECT_EQ(ref.offset, 16u);
   ASSERT_TRUE(ref.length.has_value());
@@ -299,8 +299,8 @@ TEST_F(ExternalFileTest, LoadsFromMemoryWithTheSameChecks) {
   const char* text = R"(<ir_version: 8, opset_import: ["" : 17]>
 g (float[2] x) => (float[2] y) { y = Relu (x) })";
   EXPECT_EQ(LoadModel(std::string_view(text), ".").model->graph().node(0).op_type(), "Relu");
-  for (const std::string& bad : {std::string(), bytes.substr(0, bytes.size() - 5), std::string(64, '\0'),
-                                 std::string("hello, not a model")}) {
+  for (const std::string& bad :
+       {std::string(), bytes.substr(0, bytes.size() - 5), std::string(64, '\0'), std::string("hello, not a model")}) {
     try {
       LoadModel(std::string_view(bad), ".", {}, "fuzz input");
       ADD_FAILURE() << "loaded " << bad.size() << " bytes";

@@ -18,11 +18,11 @@ namespace onnxtidy {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::FixClean;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using ::testing::Not;
-using testing::FixClean;
 using testing::Lint;
+using ::testing::Not;
 using testing::Parse;
 using testing::ToInitializer;
 
@@ -287,8 +287,8 @@ TEST(FixPlan, AnInputAnOpRefusesIsWidenedWithWhatItsTypeParameterBinds) {
   onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 14]>
 g (bfloat16[2] x) => (float[2] y) { y = HardSwish (x) })");
   const auto findings = Lint(m);
-  const auto refused = std::find_if(findings.begin(), findings.end(),
-                                    [](const Finding& f) { return f.rule == "dtype-not-allowed"; });
+  const auto refused =
+      std::find_if(findings.begin(), findings.end(), [](const Finding& f) { return f.rule == "dtype-not-allowed"; });
   ASSERT_NE(refused, findings.end());
   ASSERT_TRUE(refused->fix);
   EXPECT_EQ(refused->fix->safety, FixSafety::kSafe);
@@ -367,7 +367,8 @@ g (bool c, float[2] x) => (float[2] y) {
   FixResult r = FixClean(m, opts);
   EXPECT_GE(r.kept_wide, 1);
   bool said = false;
-  for (const Edit& n : r.notes) said |= n.detail.find("If-13 output 'outputs' does not allow bfloat16") != std::string::npos;
+  for (const Edit& n : r.notes)
+    said |= n.detail.find("If-13 output 'outputs' does not allow bfloat16") != std::string::npos;
   EXPECT_TRUE(said);
 }
 
@@ -402,9 +403,8 @@ g (float[2] x) => (float[2] y) { y = Relu (x) })");
 }
 
 TEST(FixRegistry, EveryKindARuleEmitsHasAFixer) {
-  for (FixKind k : {FixKind::kWidenOperands, FixKind::kRetypeGraphInput, FixKind::kWidenJoin,
-                    FixKind::kRetypeValueInfo, FixKind::kCastGraphOutput, FixKind::kConvertInitializer,
-                    FixKind::kRemoveCast}) {
+  for (FixKind k : {FixKind::kWidenOperands, FixKind::kRetypeGraphInput, FixKind::kWidenJoin, FixKind::kRetypeValueInfo,
+                    FixKind::kCastGraphOutput, FixKind::kConvertInitializer, FixKind::kRemoveCast}) {
     EXPECT_NE(FixerFor(k), nullptr) << FixKindName(k);
   }
 }

@@ -1,12 +1,11 @@
 // onnx-tidy fix, in process: what each fixer decides, that the result verifies, and that
 // a second run changes nothing.
-#include "fixers/fixer.h"
-
-#include <algorithm>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "fixers/fixer.h"
 #include "lint/dtype.h"
 #include "rules/registry.h"
 #include "tests/test_util.h"
@@ -16,9 +15,9 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using testing::FixClean;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using testing::FixClean;
 using testing::Keys;
 using testing::Lint;
 using testing::Parse;
@@ -255,7 +254,7 @@ g (float[1,4] x, bfloat16[4,2] W) => (float[1,2] y) {
   ASSERT_EQ(r.applied.size(), 1u);
   EXPECT_EQ(r.applied[0].rule, "operand-dtype-mismatch");
   EXPECT_THAT(Ops(m.graph()), ElementsAre("Cast", "MatMul"));  // the no-op Cast was left alone
-  EXPECT_EQ(r.before.warning, 0);  // nor counted
+  EXPECT_EQ(r.before.warning, 0);                              // nor counted
 }
 
 TEST(Fix, ACastFeedingAGraphOutputStays) {

@@ -84,14 +84,14 @@ TEST(Float16, OverflowPolicy) {
 }
 
 TEST(Float16, SubnormalsAndNan) {
-  EXPECT_EQ(FloatToFloat16(std::ldexp(1.0f, -24)), 0x0001);      // smallest subnormal
-  EXPECT_EQ(FloatToFloat16(std::ldexp(1.0f, -25)), 0x0000);      // exactly half: tie to even (0)
-  EXPECT_EQ(FloatToFloat16(std::ldexp(1.5f, -25)), 0x0001);      // above half rounds up
-  EXPECT_EQ(FloatToFloat16(std::ldexp(3.0f, -25)), 0x0002);      // 1.5 units: tie to even (2)
-  EXPECT_EQ(FloatToFloat16(std::ldexp(1023.0f, -24)), 0x03FF);   // largest subnormal
-  EXPECT_EQ(FloatToFloat16(std::ldexp(1.0f, -14)), 0x0400);      // smallest normal
+  EXPECT_EQ(FloatToFloat16(std::ldexp(1.0f, -24)), 0x0001);     // smallest subnormal
+  EXPECT_EQ(FloatToFloat16(std::ldexp(1.0f, -25)), 0x0000);     // exactly half: tie to even (0)
+  EXPECT_EQ(FloatToFloat16(std::ldexp(1.5f, -25)), 0x0001);     // above half rounds up
+  EXPECT_EQ(FloatToFloat16(std::ldexp(3.0f, -25)), 0x0002);     // 1.5 units: tie to even (2)
+  EXPECT_EQ(FloatToFloat16(std::ldexp(1023.0f, -24)), 0x03FF);  // largest subnormal
+  EXPECT_EQ(FloatToFloat16(std::ldexp(1.0f, -14)), 0x0400);     // smallest normal
   EXPECT_EQ(FloatToFloat16(-0.0f), 0x8000);
-  EXPECT_EQ(FloatToFloat16(F(0xFFC00000)) & 0xFE00, 0xFE00);    // quiet NaN, negative
+  EXPECT_EQ(FloatToFloat16(F(0xFFC00000)) & 0xFE00, 0xFE00);  // quiet NaN, negative
   EXPECT_TRUE(std::isnan(Float16ToFloat(FloatToFloat16(F(0x7F800001)))));
 }
 

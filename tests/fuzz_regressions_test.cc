@@ -26,7 +26,7 @@ TEST(FuzzRegressions, EveryInputRunsToTheEnd) {
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     SCOPED_TRACE(entry.path().string());
     const std::string bytes = Read(entry.path());
-    Replay(bytes);                      // as the fuzzer saw it
+    Replay(bytes);                       // as the fuzzer saw it
     Replay(fuzz::JoinInput(bytes, ""));  // and as a whole model file, as `onnx-tidy` reads one
     ++n;
   }

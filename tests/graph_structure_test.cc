@@ -22,8 +22,9 @@ g (float[2] x) => (float[2] y) {
   y = Add (x, r)
 })"));
   ASSERT_THAT(Keys(f), ElementsAre("undefined-value@main#0:in0"));
-  EXPECT_EQ(f[0].message, "Relu #0: input X 'hidden' is not defined: no graph input, initializer or node output of "
-                          "that name is in scope");
+  EXPECT_EQ(f[0].message,
+            "Relu #0: input X 'hidden' is not defined: no graph input, initializer or node output of "
+            "that name is in scope");
   EXPECT_EQ(f[0].location.value, "hidden");
   EXPECT_FALSE(f[0].fix.has_value());
 }

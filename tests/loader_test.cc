@@ -1,5 +1,3 @@
-#include "lint/model_loader.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "lint/model_loader.h"
 #include "lint/wire_format.h"
 #include "tests/test_util.h"
 

@@ -27,8 +27,9 @@ g (bfloat16[2,2] x, bfloat16[2,2] W, float[256] big) => (bfloat16[2,2] y) { y = 
   auto f = LintAll(m);
   ASSERT_THAT(Keys(f), ElementsAre("mixed-precision@main#-1"));
   EXPECT_EQ(f[0].severity, Severity::kInfo);
-  EXPECT_EQ(f[0].message, "model mixes float precisions in stored tensors: bfloat16 8 B in 1 tensor, float 1.0 KiB in "
-                          "1 tensor");
+  EXPECT_EQ(f[0].message,
+            "model mixes float precisions in stored tensors: bfloat16 8 B in 1 tensor, float 1.0 KiB in "
+            "1 tensor");
   EXPECT_THAT(f[0].notes, ElementsAre(HasSubstr("graph input 'x' is bfloat16: numpy has no bfloat16"),
                                       HasSubstr("graph output 'y' is bfloat16")));
 }

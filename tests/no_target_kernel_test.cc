@@ -23,16 +23,17 @@ std::vector<Finding> LintForCpu(const onnx::ModelProto& m, bool warnings_as_erro
 }
 
 onnx::ModelProto UnaryModel(const std::string& type, const std::string& op, const std::string& attrs = "") {
-  return Parse("<ir_version: 8, opset_import: [\"\" : 17]>\ng (" + type + "[2,2] x, " + type + "[2,2] w) => (" +
-               type + "[2,2] y) {\n  y = " + op + attrs + " (x, w)\n}");
+  return Parse("<ir_version: 8, opset_import: [\"\" : 17]>\ng (" + type + "[2,2] x, " + type + "[2,2] w) => (" + type +
+               "[2,2] y) {\n  y = " + op + attrs + " (x, w)\n}");
 }
 
 TEST(NoTargetKernel, Bfloat16MatMulHasNoCpuKernel) {
   auto f = LintForCpu(UnaryModel("bfloat16", "MatMul"));
   ASSERT_THAT(Keys(f), ElementsAre("no-target-kernel@main#0:in0"));
   EXPECT_EQ(f[0].severity, Severity::kWarning);
-  EXPECT_EQ(f[0].message, "MatMul #0: onnxruntime-cpu has no kernel for MatMul-13 with T=bfloat16 (it has: double, "
-                          "float); convert to float32: onnx-tidy fix --precision float32");
+  EXPECT_EQ(f[0].message,
+            "MatMul #0: onnxruntime-cpu has no kernel for MatMul-13 with T=bfloat16 (it has: double, "
+            "float); convert to float32: onnx-tidy fix --precision float32");
   EXPECT_EQ(f[0].fix->safety, FixSafety::kDisplayOnly);
 }
 
@@ -46,9 +47,7 @@ TEST(NoTargetKernel, Bfloat16ClipWithBoundsRunsOnlyFromOpset16) {
   EXPECT_THAT(Keys(LintForCpu(clip(16))), IsEmpty());
 }
 
-TEST(NoTargetKernel, OnlyWithATarget) {
-  EXPECT_THAT(Keys(testing::Lint(UnaryModel("bfloat16", "MatMul"))), IsEmpty());
-}
+TEST(NoTargetKernel, OnlyWithATarget) { EXPECT_THAT(Keys(testing::Lint(UnaryModel("bfloat16", "MatMul"))), IsEmpty()); }
 
 TEST(NoTargetKernel, WarningsAsErrors) {
   auto f = LintForCpu(UnaryModel("bfloat16", "MatMul"), /*warnings_as_errors=*/true);
@@ -73,12 +72,11 @@ TEST(NoTargetKernel, LayerNormalizationRunsItsFunctionInFloat32) {
 g (bfloat16[2,4] x, bfloat16[4] s, bfloat16[4] b) => (bfloat16[2,4] y) { y = LayerNormalization (x, s, b) })");
   EXPECT_THAT(Keys(LintForCpu(m)), IsEmpty());
   // With a bfloat16 stash the function body has no kernels either.
-  m.mutable_graph()->mutable_node(0)->add_attribute()->CopyFrom(
-      Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
+  m.mutable_graph()->mutable_node(0)->add_attribute()->CopyFrom(Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
 g (float[2,4] x, float[4] s) => (float[2,4] y) { y = LayerNormalization <stash_type = 16> (x, s) })")
-          .graph()
-          .node(0)
-          .attribute(0));
+                                                                    .graph()
+                                                                    .node(0)
+                                                                    .attribute(0));
   EXPECT_THAT(Keys(LintForCpu(m)), ElementsAre("no-target-kernel@main#0:in0"));
 }
 

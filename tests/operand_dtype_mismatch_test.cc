@@ -17,7 +17,6 @@ using testing::LintAll;
 using testing::Parse;
 using testing::ToInitializer;
 
-
 TEST(OperandDtypeMismatch, MatMulFloatActivationBfloat16Weight) {
   onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
 g (float[1,4] x, bfloat16[4,2] W) => (float[1,2] y) { y = MatMul (x, W) })");
@@ -25,8 +24,9 @@ g (float[1,4] x, bfloat16[4,2] W) => (float[1,2] y) { y = MatMul (x, W) })");
   m.mutable_graph()->mutable_node(0)->set_name("fc");
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("operand-dtype-mismatch@main#0:in1"));
-  EXPECT_EQ(f[0].message, "MatMul 'fc': input A 'x' is float (graph input 'x') but input B 'W' is bfloat16 "
-                          "(initializer 'W')");
+  EXPECT_EQ(f[0].message,
+            "MatMul 'fc': input A 'x' is float (graph input 'x') but input B 'W' is bfloat16 "
+            "(initializer 'W')");
   EXPECT_EQ(f[0].location.node, "fc");
   EXPECT_EQ(f[0].location.op_type, "MatMul");
   EXPECT_EQ(f[0].location.value, "W");
@@ -55,8 +55,9 @@ g (float[1,4] x, bfloat16[4,2] W, float[2] b) => (float[1,2] y) { y = Gemm (x, W
   ToInitializer(m, "b");
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("operand-dtype-mismatch@main#0:in1"));
-  EXPECT_EQ(f[0].message, "Gemm #0: input A 'x' is float (graph input 'x') but input B 'W' is bfloat16 "
-                          "(initializer 'W')");
+  EXPECT_EQ(f[0].message,
+            "Gemm #0: input A 'x' is float (graph input 'x') but input B 'W' is bfloat16 "
+            "(initializer 'W')");
 }
 
 TEST(OperandDtypeMismatch, Float16AgainstFloat32) {
@@ -65,8 +66,9 @@ g (float16[2] x, float[2] b) => (float16[2] y) { y = Add (x, b) })");
   ToInitializer(m, "b");
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("operand-dtype-mismatch@main#0:in1"));
-  EXPECT_EQ(f[0].message, "Add #0: input A 'x' is float16 (graph input 'x') but input B 'b' is float "
-                          "(initializer 'b')");
+  EXPECT_EQ(f[0].message,
+            "Add #0: input A 'x' is float16 (graph input 'x') but input B 'b' is float "
+            "(initializer 'b')");
 }
 
 TEST(OperandDtypeMismatch, CastUpstreamMakesTheActivationBfloat16) {
@@ -80,8 +82,9 @@ g (float[1,4] x, float[4,2] W) => (bfloat16[1,2] y) {
   m.mutable_graph()->mutable_node(0)->set_name("to_bf16");
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("operand-dtype-mismatch@main#2:in1"));
-  EXPECT_EQ(f[0].message, "MatMul #2: input A 'a' is bfloat16 (output of Cast 'to_bf16' (to=bfloat16), via Relu #1) "
-                          "but input B 'W' is float (initializer 'W')");
+  EXPECT_EQ(f[0].message,
+            "MatMul #2: input A 'a' is bfloat16 (output of Cast 'to_bf16' (to=bfloat16), via Relu #1) "
+            "but input B 'W' is float (initializer 'W')");
 }
 
 TEST(OperandDtypeMismatch, ConcatWithOneOddInput) {
@@ -91,8 +94,9 @@ g (float[1,2] a, float[1,2] b, bfloat16[1,2] c, float[1,2] d) => (float[1,8] y) 
 })");
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("operand-dtype-mismatch@main#0:in2"));
-  EXPECT_EQ(f[0].message, "Concat #0: input 0 'a' is float (graph input 'a') but input 2 'c' is bfloat16 "
-                          "(graph input 'c')");
+  EXPECT_EQ(f[0].message,
+            "Concat #0: input 0 'a' is float (graph input 'a') but input 2 'c' is bfloat16 "
+            "(graph input 'c')");
 }
 
 TEST(OperandDtypeMismatch, LayerNormalizationScaleAndBias) {
@@ -104,8 +108,9 @@ g (float[2,4] x, bfloat16[4] gamma, bfloat16[4] beta) => (float[2,4] y) {
   ToInitializer(m, "beta");
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("operand-dtype-mismatch@main#0:in1", "operand-dtype-mismatch@main#0:in2"));
-  EXPECT_EQ(f[0].message, "LayerNormalization #0: input X 'x' is float (graph input 'x') but input Scale 'gamma' "
-                          "is bfloat16 (initializer 'gamma')");
+  EXPECT_EQ(f[0].message,
+            "LayerNormalization #0: input X 'x' is float (graph input 'x') but input Scale 'gamma' "
+            "is bfloat16 (initializer 'gamma')");
 }
 
 TEST(OperandDtypeMismatch, ConstantNodeWeight) {
@@ -131,8 +136,9 @@ g (float[2] x, bfloat16[2] W, bool c) => (float[2] y) {
   m.mutable_graph()->mutable_node(0)->set_name("branch");
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("operand-dtype-mismatch@main/branch(If).then_branch#0:in1"));
-  EXPECT_EQ(f[0].message, "Add #0: input A 'x' is float (graph input 'x') but input B 'W' is bfloat16 "
-                          "(initializer 'W')");
+  EXPECT_EQ(f[0].message,
+            "Add #0: input A 'x' is float (graph input 'x') but input B 'W' is bfloat16 "
+            "(initializer 'W')");
   EXPECT_EQ(f[0].provenance[1].chain[0].graph, "main");  // the outer initializer
 }
 
@@ -163,8 +169,9 @@ Proj (a, w) => (r) {
   auto f = Lint(m);
   // Only the call that passes a bfloat16 weight is wrong.
   ASSERT_THAT(Keys(f), ElementsAre("operand-dtype-mismatch@main/#1(Proj).function#0:in1"));
-  EXPECT_EQ(f[0].message, "MatMul #0: input A 'a' is float (graph input 'x') but input B 'w' is bfloat16 "
-                          "(initializer 'Wb')");
+  EXPECT_EQ(f[0].message,
+            "MatMul #0: input A 'a' is float (graph input 'x') but input B 'w' is bfloat16 "
+            "(initializer 'Wb')");
 }
 
 TEST(OperandDtypeMismatch, OmittedOptionalInputsAreSkipped) {
@@ -175,8 +182,9 @@ g (float[4] x, bfloat16 hi, float lo) => (float[4] y, float[4] z) {
 })");
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("operand-dtype-mismatch@main#0:in2"));
-  EXPECT_EQ(f[0].message, "Clip #0: input 0 'x' is float (graph input 'x') but input max 'hi' is bfloat16 "
-                          "(graph input 'hi')");
+  EXPECT_EQ(f[0].message,
+            "Clip #0: input 0 'x' is float (graph input 'x') but input max 'hi' is bfloat16 "
+            "(graph input 'hi')");
 }
 
 TEST(OperandDtypeMismatch, UnnamedNodesAreIdentifiedByIndex) {
@@ -229,8 +237,7 @@ TEST(OperandDtypeMismatch, EveryConflictIsReportedWithoutCascades) {
   onnx::ModelProto m =
       Parse("<ir_version: 8, opset_import: [\"\" : 17]>\ng (" + inputs + ") => (float[1,4] x5) {\n" + body + "}");
   for (int i = 0; i < 5; ++i) ToInitializer(m, "W" + std::to_string(i));
-  EXPECT_THAT(Keys(Lint(m)),
-              ElementsAre("operand-dtype-mismatch@main#2:in1", "operand-dtype-mismatch@main#6:in1"));
+  EXPECT_THAT(Keys(Lint(m)), ElementsAre("operand-dtype-mismatch@main#2:in1", "operand-dtype-mismatch@main#6:in1"));
 }
 
 TEST(OperandDtypeMismatch, DeepStackFlagsOnlyTheWrongBlock) {
@@ -239,8 +246,8 @@ TEST(OperandDtypeMismatch, DeepStackFlagsOnlyTheWrongBlock) {
   std::string body;
   for (int i = 0; i < 40; ++i) {
     const std::string s = std::to_string(i);
-    inputs += ", float[8,8] W" + s + ", " + (i == 27 ? "bfloat16" : "float") + "[8] b" + s +
-              ", float[8] g" + s + ", float[8] e" + s;
+    inputs += ", float[8,8] W" + s + ", " + (i == 27 ? "bfloat16" : "float") + "[8] b" + s + ", float[8] g" + s +
+              ", float[8] e" + s;
     body += "  m" + s + " = MatMul (x" + s + ", W" + s + ")\n";
     body += "  a" + s + " = Add (m" + s + ", b" + s + ")\n";
     body += "  n" + s + " = LayerNormalization (a" + s + ", g" + s + ", e" + s + ")\n";

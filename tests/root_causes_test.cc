@@ -1,5 +1,7 @@
 // Root causes and the dashboard's model facts: one origin behind many findings is named
 // once, an ambiguous finding joins no group, and facts never trust a tensor's claim.
+#include "lint/root_causes.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -7,7 +9,6 @@
 
 #include "lint/dtype.h"
 #include "lint/model_facts.h"
-#include "lint/root_causes.h"
 #include "rules/registry.h"
 #include "tests/test_util.h"
 
@@ -113,7 +114,8 @@ TEST(RootCauses, AnAmbiguousFindingJoinsNoGroup) {
 }
 
 TEST(ModelFacts, CountsStoredTensorsOfEveryGraphAndTheInterface) {
-  onnx::ModelProto m = Parse(R"(<ir_version: 8, opset_import: ["" : 17, "x" : 1], producer_name: "p", producer_version: "9">
+  onnx::ModelProto m =
+      Parse(R"(<ir_version: 8, opset_import: ["" : 17, "x" : 1], producer_name: "p", producer_version: "9">
 g (float[2] a, bool c, bfloat16[2] w) => (float[2] y) {
   k = Constant <value = float[3] {1.0, 2.0, 3.0}> ()
   y = If (c) <then_branch = t () => (float[2] o) { o = Identity (a) },

@@ -51,7 +51,8 @@ g (bool c, float[2] x) => (float[2] y, float[2] z) {
 }
 <domain: "local", opset_import: ["" : 17]>
 F (v) => (w) { w = Cast (v) })"));
-  EXPECT_THAT(Keys(f), ElementsAre("schema-violation@main/#0(If).then_branch#0", "schema-violation@main/#1(F).function#0"));
+  EXPECT_THAT(Keys(f),
+              ElementsAre("schema-violation@main/#0(If).then_branch#0", "schema-violation@main/#1(F).function#0"));
 }
 
 TEST(SchemaViolation, NegativeValidNewerAndUnknownOps) {
@@ -76,7 +77,7 @@ g (bool c, float[2] x, bfloat16[2] y) => (float[2] z) {
               else_branch = e () => (bfloat16[2] b) { b = Identity (y) }>
 })"),
                      "", {&SchemaViolation(), &ControlFlowDtypeMismatch()})
-                .findings;
+               .findings;
   EXPECT_THAT(Keys(f), ElementsAre("control-flow-dtype-mismatch@main#0:out0"));
 }
 

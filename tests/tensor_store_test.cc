@@ -35,7 +35,8 @@ class TensorStoreTest : public ::testing::Test {
   onnx::ModelProto Model(int rows = 64) {
     const std::string r = std::to_string(rows);
     onnx::ModelProto m = testing::Parse(R"(<ir_version: 8, opset_import: ["" : 17]>
-g (float[1,)" + r + R"(] x, bfloat16[)" + r + R"(,64] W, float[4] b) => (float[1,64] y) {
+g (float[1,)" + r + R"(] x, bfloat16[)" +
+                                        r + R"(,64] W, float[4] b) => (float[1,64] y) {
   h = MatMul (x, W)
   y = Relu (h)
 })");
@@ -117,7 +118,8 @@ TEST_F(TensorStoreTest, ExternalDataIsStreamedIntoANewFileAndTheInputDataIsNever
   w->clear_raw_data();
   w->set_data_location(onnx::TensorProto::EXTERNAL);
   for (const auto& [k, v] : {std::pair<std::string, std::string>{"location", "weights.bin"},
-                             {"offset", "16"}, {"length", std::to_string(bytes.size())}}) {
+                             {"offset", "16"},
+                             {"length", std::to_string(bytes.size())}}) {
     auto* e = w->add_external_data();
     e->set_key(k);
     e->set_value(v);

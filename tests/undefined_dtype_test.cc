@@ -30,8 +30,9 @@ TEST(UndefinedDtype, AGraphInputDeclaredZero) {
   ASSERT_THAT(Keys(f), ElementsAre("undefined-dtype@main#-1"));
   EXPECT_EQ(f[0].severity, Severity::kError);
   EXPECT_EQ(f[0].location.value, "x");
-  EXPECT_EQ(f[0].message, "graph input 'x' declares element type 0 (UNDEFINED); onnxruntime refuses it (\"Invalid "
-                          "tensor data type 0.\")");
+  EXPECT_EQ(f[0].message,
+            "graph input 'x' declares element type 0 (UNDEFINED); onnxruntime refuses it (\"Invalid "
+            "tensor data type 0.\")");
   EXPECT_THAT(f[0].notes, ElementsAre(HasSubstr("Element type of input 0 unknown"), "Add #0 reads it as float"));
   ASSERT_TRUE(f[0].fix.has_value());
   EXPECT_EQ(f[0].fix->title, "declare graph input 'x' as float");
@@ -64,8 +65,9 @@ TEST(UndefinedDtype, AnInitializerStoredWithTypeZero) {
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("undefined-dtype@main#-1"));
   EXPECT_EQ(f[0].location.value, "b");
-  EXPECT_EQ(f[0].message, "initializer 'b' has data_type 0 (UNDEFINED); onnxruntime refuses it (\"Tensor does not "
-                          "have type information\")");
+  EXPECT_EQ(f[0].message,
+            "initializer 'b' has data_type 0 (UNDEFINED); onnxruntime refuses it (\"Tensor does not "
+            "have type information\")");
   EXPECT_THAT(f[0].notes, ElementsAre(HasSubstr("to UNDEFINED is not allowed"),
                                       "Add #0 reads it as float; what its bytes hold is not recorded"));
   EXPECT_FALSE(f[0].fix.has_value());
@@ -84,8 +86,9 @@ TEST(UndefinedDtype, ASparseInitializerStoredWithTypeZero) {
   sparse->mutable_indices()->add_int64_data(0);
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("undefined-dtype@main#-1"));
-  EXPECT_EQ(f[0].message, "sparse initializer 'b' has data_type 0 (UNDEFINED); onnxruntime refuses it (\"tensor "
-                          "type 0 is not supported\")");
+  EXPECT_EQ(f[0].message,
+            "sparse initializer 'b' has data_type 0 (UNDEFINED); onnxruntime refuses it (\"tensor "
+            "type 0 is not supported\")");
 }
 
 TEST(UndefinedDtype, AGraphOutputDeclaredZero) {
@@ -94,8 +97,9 @@ TEST(UndefinedDtype, AGraphOutputDeclaredZero) {
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("undefined-dtype@main#0:out0"));
   EXPECT_EQ(f[0].location.value, "y");
-  EXPECT_EQ(f[0].message, "graph output 'y' declares element type 0 (UNDEFINED); onnxruntime refuses it (\"Invalid "
-                          "tensor data type 0.\")");
+  EXPECT_EQ(f[0].message,
+            "graph output 'y' declares element type 0 (UNDEFINED); onnxruntime refuses it (\"Invalid "
+            "tensor data type 0.\")");
   EXPECT_THAT(f[0].notes, ElementsAre(HasSubstr("accepts it, even with full_check")));
   ASSERT_TRUE(f[0].fix.has_value());
   EXPECT_EQ(f[0].fix->title, "declare graph output 'y' as float");

@@ -14,9 +14,9 @@ namespace onnxtidy {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::FixClean;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using testing::FixClean;
 using testing::Keys;
 using testing::Lint;
 using testing::LintAll;
@@ -74,9 +74,9 @@ TEST(UnsortedGraph, AConflictIsFoundAtItsNodeAndNothingDownstreamIsFlagged) {
   EXPECT_THAT(f[0].notes, ElementsAre("onnx's checker refuses the model (\"Nodes in a graph must be topologically "
                                       "sorted\"); onnxruntime sorts a main graph itself and runs it",
                                       "2 of 3 nodes are out of place; onnx-tidy checked them in dependency order"));
-  EXPECT_EQ(f[1].message, "MatMul #1: input A 'a' is float (graph input 'x', via Relu #2) but input B 'W' is "
-                          "bfloat16 (initializer 'W')");
-
+  EXPECT_EQ(f[1].message,
+            "MatMul #1: input A 'a' is float (graph input 'x', via Relu #2) but input B 'W' is "
+            "bfloat16 (initializer 'W')");
 }
 
 TEST(UnsortedGraph, NegativeSortedGraphHasNoFindingFromAnyRule) {
@@ -119,8 +119,8 @@ F (a) => (r) {
 TEST(UnsortedGraph, AnUnsortedFunctionBodyIsReportedPerCall) {
   onnx::ModelProto m = Parse(kUnsortedFunction);
   auto f = Lint(m);
-  ASSERT_THAT(Keys(f), ElementsAre("unsorted-graph@main/#0(F).function#0:in0",
-                                   "unsorted-graph@main/#1(F).function#0:in0"));
+  ASSERT_THAT(Keys(f),
+              ElementsAre("unsorted-graph@main/#0(F).function#0:in0", "unsorted-graph@main/#1(F).function#0:in0"));
   EXPECT_EQ(f[0].fix->title, "sort the nodes of function 'F' topologically");
   EXPECT_THAT(f[0].notes[0], HasSubstr("Nodes in a function must be topologically sorted"));
 }
@@ -142,8 +142,9 @@ g (bool c, float[2] x) => (float[2] y) {
 })");
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("unsorted-graph@main#0"));
-  EXPECT_EQ(f[0].message, "nodes are not in topological order: a subgraph of If #0 reads 'h' before Abs #1 "
-                          "produces it");
+  EXPECT_EQ(f[0].message,
+            "nodes are not in topological order: a subgraph of If #0 reads 'h' before Abs #1 "
+            "produces it");
   EXPECT_EQ(f[0].location.input_index, -1);
 }
 
@@ -185,8 +186,9 @@ TEST(UnsortedGraph, NamedNodesAreNamedWithTheirPositions) {
   m.mutable_graph()->mutable_node(1)->set_name("fc");
   auto f = Lint(m);
   ASSERT_THAT(Keys(f), ElementsAre("unsorted-graph@main#0:in0", "operand-dtype-mismatch@main#1:in1"));
-  EXPECT_EQ(f[0].message, "nodes are not in topological order: Relu 'out' reads input X 'h' before MatMul 'fc' (#1) "
-                          "produces it");
+  EXPECT_EQ(f[0].message,
+            "nodes are not in topological order: Relu 'out' reads input X 'h' before MatMul 'fc' (#1) "
+            "produces it");
   EXPECT_EQ(f[0].location.node, "out");
 }
 

@@ -183,7 +183,7 @@ Where 9 0 T=fd
 
 struct KernelRange {
   int first = 0;
-  int last = 0;  // 0: open-ended
+  int last = 0;                               // 0: open-ended
   std::map<std::string, std::string> params;  // param -> type letters
 };
 

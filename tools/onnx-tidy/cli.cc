@@ -1,5 +1,7 @@
 #include "tools/onnx-tidy/cli.h"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <exception>
@@ -10,8 +12,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include "fixers/fixer.h"
 #include "lint/dtype.h"
@@ -49,9 +49,9 @@ struct Options {
   std::string target;
   bool warnings_as_errors = false;
   std::vector<std::string> severity;  // --severity RULE=LEVEL
-  std::string config;  // --config; "" looks for onnx-tidy.toml from here up
-  std::string baseline;  // --baseline REPORT.json
-  std::string color = "auto";  // --color
+  std::string config;                 // --config; "" looks for onnx-tidy.toml from here up
+  std::string baseline;               // --baseline REPORT.json
+  std::string color = "auto";         // --color
   // Limits (docs/security.md)
   int max_nesting = kDefaultMaxGraphNesting;
   int64_t max_nodes = kDefaultMaxNodes;
@@ -92,8 +92,7 @@ void AddLimitOptions(CLI::App* cmd, Options& opts) {
   cmd->add_option("--max-tensor-bytes", opts.max_tensor_bytes,
                   "Refuse a tensor that claims more bytes (default 68719476736, 64 GiB)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-call-depth", opts.max_call_depth,
-                  "Follow model-local function calls this deep (default 32)")
+  cmd->add_option("--max-call-depth", opts.max_call_depth, "Follow model-local function calls this deep (default 32)")
       ->check(CLI::Range(0, 100000));
 }
 
@@ -399,23 +398,32 @@ int RunCli(int argc, char** argv) {
   CLI::App* check = app.add_subcommand("check", "Check models and report every finding");
   check->add_option("--format", opts.format, "Output format: text, json, sarif (SARIF 2.1.0), github (annotations)")
       ->check(CLI::IsMember({"text", "json", "sarif", "github"}));
-  check->add_option("--select", opts.select, "Only these rules (ids or globs, comma-separated)")->delimiter(',')->allow_extra_args(false);
-  check->add_option("--ignore", opts.ignore, "Skip these rules (ids or globs, comma-separated)")->delimiter(',')->allow_extra_args(false);
+  check->add_option("--select", opts.select, "Only these rules (ids or globs, comma-separated)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  check->add_option("--ignore", opts.ignore, "Skip these rules (ids or globs, comma-separated)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   check->add_option("--target", opts.target, "Also check kernels of a deployment target (onnxruntime-cpu)");
   check->add_flag("--warnings-as-errors", opts.warnings_as_errors, "Report warnings as errors (exit 1)");
-  check->add_option("--severity", opts.severity, "Set a rule's severity: RULE=error|warning|info (ids or globs, comma-separated)")
+  check
+      ->add_option("--severity", opts.severity,
+                   "Set a rule's severity: RULE=error|warning|info (ids or globs, comma-separated)")
       ->delimiter(',')
       ->allow_extra_args(false);
   check->add_option("--config", opts.config, "Settings file (default: the nearest onnx-tidy.toml from here up)");
   check->add_option("--baseline", opts.baseline,
                     "Leave out findings already in this earlier 'check --format json' report");
-  check->add_option("--color", opts.color, "Colour the text report: auto (on a terminal, unless NO_COLOR), always, never")
+  check
+      ->add_option("--color", opts.color,
+                   "Colour the text report: auto (on a terminal, unless NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   AddLimitOptions(check, opts);
   check->add_option("models", opts.models, "Model files (.onnx, or ONNX text), or folders of them")->required();
 
-  CLI::App* fix = app.add_subcommand("fix", "Repair models: widen conflicting operands, fix declarations, "
-                                              "remove no-op Casts, or convert to one precision");
+  CLI::App* fix = app.add_subcommand("fix",
+                                     "Repair models: widen conflicting operands, fix declarations, "
+                                     "remove no-op Casts, or convert to one precision");
   fix->add_option("models", opts.models, "Model files, or folders of them")->required();
   fix->add_option("-o,--output", opts.output, "Write the fixed model here (never the input)");
   fix->add_flag("--in-place", opts.in_place, "Replace each input, atomically");
@@ -428,8 +436,12 @@ int RunCli(int argc, char** argv) {
   fix->add_option("--target", opts.target, "Keep ops without a kernel on this target wider (onnxruntime-cpu)");
   fix->add_flag("--saturate", opts.saturate, "Narrowing saturates at the largest finite value instead of +-Inf");
   fix->add_option("--format", opts.format, "Report format")->check(CLI::IsMember({"text", "json"}));
-  fix->add_option("--select", opts.select, "Only fix findings of these rules (ids or globs)")->delimiter(',')->allow_extra_args(false);
-  fix->add_option("--ignore", opts.ignore, "Leave findings of these rules alone (ids or globs)")->delimiter(',')->allow_extra_args(false);
+  fix->add_option("--select", opts.select, "Only fix findings of these rules (ids or globs)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  fix->add_option("--ignore", opts.ignore, "Leave findings of these rules alone (ids or globs)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   fix->add_option("--config", opts.config, "Settings file (default: the nearest onnx-tidy.toml from here up)");
   AddLimitOptions(fix, opts);
 

@@ -1,10 +1,10 @@
 #include "tools/onnx-tidy/config.h"
 
 #include <fnmatch.h>
+#include <toml++/toml.h>
 
 #include <filesystem>
 #include <stdexcept>
-#include <toml++/toml.h>
 
 #include "lint/diagnostics.h"
 
@@ -77,11 +77,13 @@ Config LoadConfig(const std::string& path) {
       }
     } else if (k == "severity") {
       const toml::table* t = node.as_table();
-      if (t == nullptr) Fail(path, node.source(), "'severity' must be a table of rule = \"error\"|\"warning\"|\"info\"");
+      if (t == nullptr)
+        Fail(path, node.source(), "'severity' must be a table of rule = \"error\"|\"warning\"|\"info\"");
       for (const auto& [rule, level] : *t) {
         std::optional<std::string> v = level.value<std::string>();
         if (!v || !ParseSeverity(*v)) {
-          Fail(path, level.source(), "severity of '" + std::string(rule.str()) + "' must be \"error\", \"warning\" or \"info\"");
+          Fail(path, level.source(),
+               "severity of '" + std::string(rule.str()) + "' must be \"error\", \"warning\" or \"info\"");
         }
         c.severity.emplace_back(std::string(rule.str()), *v);
       }

@@ -9,6 +9,8 @@ packages=(
   libgtest-dev libgmock-dev
   # the sanitizer build and the fuzz target: clang with ASan, UBSan and libFuzzer
   clang libclang-rt-14-dev
+  # house style: scripts/check-style.sh
+  clang-format clang-tidy
   # tests: real models, onnx's own checker, the JSON schema
   libonnx-testdata python3-onnx python3-numpy python3-jsonschema pre-commit git
 )

@@ -30,6 +30,7 @@ def external_model(entries, dtype=TensorProto.BFLOAT16, dims=(4, 2)):
     for k, v in entries:
         t.external_data.add(key=k, value=v)
     graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "g", [x], [y], [t])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
 
 
 def main():

@@ -149,6 +149,34 @@ void TensorStore::Share(const onnx::TensorProto& original, const onnx::TensorPro
   if (it != sources_.end()) sources_[&copy] = it->second;
 }
 
+onnx::ModelProto TensorStore::InMemoryCopy(const onnx::ModelProto& model, Overflow overflow) {
+  onnx::ModelProto copy = model;
+  std::vector<const onnx::TensorProto*> originals;
+  ForEachTensor(const_cast<onnx::GraphProto&>(model.graph()), [&](onnx::TensorProto& t) { originals.push_back(&t); });
+  size_t i = 0;
+  ForEachTensor(*copy.mutable_graph(), [&](onnx::TensorProto& t) {
+    auto it = sources_.find(originals[i++]);
+    if (it == sources_.end()) return;
+    Source& s = it->second;
+    if (s.external) {
+      if (t.data_type() == s.dtype) return;
+      throw std::invalid_argument("tensor '" + t.name() +
+                                  "' is in external data and is converted as it is written: use save(path)");
+    }
+    const MappedFile& file = Open(s);
+    const char* base = reinterpret_cast<const char*>(file.data() + s.offset);
+    std::string& raw = *t.mutable_raw_data();
+    if (t.data_type() == s.dtype) {
+      raw.assign(base, s.length);
+      return;
+    }
+    const uint64_t count = s.length / static_cast<uint64_t>(DtypeBits(s.dtype) / 8);
+    raw.resize(count * static_cast<uint64_t>(DtypeBits(t.data_type()) / 8));
+    ConvertElements(base, count, s.dtype, t.data_type(), overflow, raw.data());
+  });
+  return copy;
+}
+
 onnx::ModelProto TensorStore::CheckableCopy(const onnx::ModelProto& model) const {
   // onnx 1.12's checker, given a ModelProto, looks for external files from the current
   // directory: every tensor not in memory points at the file its bytes are really in.

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "fixers/float_convert.h"
 #include "lint/external_data.h"
@@ -36,6 +37,13 @@ class TensorStore {
   double LargestMagnitude(const onnx::TensorProto& t);
   // `copy` (a copy of `original`) gets its bytes from the same place.
   void Share(const onnx::TensorProto& original, const onnx::TensorProto& copy);
+
+  // A copy with every embedded tensor's bytes in memory (converted where the fix asked
+  // for it), for callers that want the model rather than a file (the Python binding).
+  // External tensors stay where they are, named relative to the input's folder. Throws
+  // std::invalid_argument for an external tensor whose type changed: only Write can
+  // produce its bytes.
+  onnx::ModelProto InMemoryCopy(const onnx::ModelProto& model, Overflow overflow);
 
   // A copy onnx's checker can read: deferred embedded tensors appear as external data.
   onnx::ModelProto CheckableCopy(const onnx::ModelProto& model) const;

@@ -63,7 +63,9 @@ void WriteFixLines(const FixReport& o, const FixReportOptions& options, std::ost
   } else if (o.written) {
     out << "wrote " << o.output << "\n";
   } else {
-    out << (r.changed() ? "dry run, nothing written\n" : "nothing to change\n");
+    out << (!r.changed()        ? "nothing to change\n"
+            : options.in_memory ? "in memory, not written yet\n"
+                                : "dry run, nothing written\n");
   }
   // "0 errors after" is not "deployable": say so, with the command that would make it.
   if (!failed && !r.target_gaps.empty() && options.target != nullptr) {
@@ -86,7 +88,7 @@ void WriteFixFailure(const FixReport& o, std::ostream& stream) {
   std::ostringstream err;
   const FixResult& r = o.result;
   if (r.problems.empty()) {
-    err << "onnx-tidy: error: " << o.path << ": nothing written: " << r.verify_error << "\n";
+    stream << ValidUtf8("onnx-tidy: error: " + o.path + ": nothing written: " + r.verify_error + "\n");
     return;
   }
   // Name what is wrong, as check would, before the checker's own words.

@@ -58,6 +58,7 @@ struct FixReportOptions {
   bool diff = false;                 // print the edit log as a diff
   std::optional<int32_t> precision;  // --precision
   const Target* target = nullptr;    // --target
+  bool in_memory = false;            // the Python binding: a result that may be saved later
 };
 
 // "fixed:" (or "would fix:") and "not fixed:" lines, what was kept, and a summary line;

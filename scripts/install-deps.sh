@@ -11,8 +11,11 @@ packages=(
   clang libclang-rt-14-dev
   # house style: scripts/check-style.sh
   clang-format clang-tidy
-  # tests: real models, onnx's own checker, the JSON schema
-  libonnx-testdata python3-onnx python3-numpy python3-jsonschema pre-commit git
+  # the Python module (pybind11) and pip installing it offline: docs/python.md
+  pybind11-dev python3-dev python3-venv python3-pip python3-setuptools python3-wheel
+  # tests: real models, onnx's own checker, the JSON schema, PyTorch for the export helper's
+  # test (about 45 MB to download, 300 MB installed)
+  libonnx-testdata python3-onnx python3-numpy python3-jsonschema python3-torch pre-commit git
 )
 # npm fetches real test models; a machine that already has Node.js keeps its own npm.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

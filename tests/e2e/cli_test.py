@@ -517,6 +517,17 @@ class FixCliTest(unittest.TestCase):
                       proc.stdout)
         self.assertNotIn(": fixed:", proc.stdout)
 
+    def test_a_precision_declined_before_any_edit_says_why_on_stderr(self):
+        path = os.path.join(self.dir, "opset12.onnxtxt")
+        with open(path, "w") as f:
+            f.write('<ir_version: 7, opset_import: ["" : 12]>\ng (float[2] a, float[2] b) => (float[2] c) '
+                    '{ c = Add (a, b) }\n')
+        out = os.path.join(self.dir, "out.onnx")
+        proc = run("fix", path, "--precision", "bfloat16", "-o", out)
+        self.assertEqual(proc.returncode, 1)
+        self.assertRegex(proc.stderr, r"nothing written: .*opset 12")
+        self.assertFalse(os.path.exists(out))
+
 
 if __name__ == "__main__":
     common.main()

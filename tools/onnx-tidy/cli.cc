@@ -24,6 +24,7 @@
 #include "rules/registry.h"
 #include "tools/onnx-tidy/config.h"
 #include "tools/onnx-tidy/folders.h"
+#include "tools/onnx-tidy/settings.h"
 
 namespace onnxtidy {
 namespace {
@@ -100,117 +101,22 @@ void UsageError(const std::string& message) {
   std::cerr << "onnx-tidy: error: " << message << " (see 'onnx-tidy --help')\n";
 }
 
-// `where` says who named it: "--target", or the config file.
-const Target* ResolveTarget(const std::string& name, const std::string& where, bool* failed) {
-  *failed = false;
-  if (name.empty()) return nullptr;
-  const Target* t = FindTarget(name);
-  if (t == nullptr) {
-    std::string known;
-    for (const std::string& n : TargetNames()) known += (known.empty() ? "" : ", ") + n;
-    std::cerr << "onnx-tidy: error: " << where << ": unknown target '" << name << "' (known: " << known << ")\n";
-    *failed = true;
-  }
-  return t;
-}
-
-// What check and fix were asked to apply, from the config file and the command line
-// (which wins: --select replaces the file's selection, --ignore adds to its ignores).
-struct Settings {
-  Config config;
-  std::vector<std::string> select;
-  std::vector<std::string> ignore;
-  std::vector<const Rule*> rules;
-  const Target* target = nullptr;
-  bool warnings_as_errors = false;
-  std::map<std::string, Severity> severity;  // by rule id
-
-  // The rules for one model: per-file-ignores may leave some out.
-  std::vector<const Rule*> RulesFor(const std::string& model) const {
-    std::vector<std::string> more = config.IgnoredFor(model);
-    if (more.empty()) return rules;
-    more.insert(more.end(), ignore.begin(), ignore.end());
-    return SelectRules(select, more);
-  }
-};
-
-// Sets `rule = level` for every rule `pattern` matches; false (after one error line
-// naming `where`) for a pattern that matches no rule or a level that is not one.
-bool SetSeverity(const std::string& pattern, const std::string& level, const std::string& where,
-                 std::map<std::string, Severity>& out) {
-  const std::optional<Severity> s = ParseSeverity(level);
-  std::vector<const Rule*> rules;
-  try {
-    rules = SelectRules({pattern}, {});
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "onnx-tidy: error: " << where << ": " << e.what() << "\n";
-    return false;
-  }
-  if (!s) {
-    std::cerr << "onnx-tidy: error: " << where << ": '" << level << "' is not a severity (error, warning, info)\n";
-    return false;
-  }
-  for (const Rule* r : rules) out[r->info().id] = *s;
-  return true;
-}
-
-// Per-rule severities: a target named in the config is a deployment promise, so a node
-// without a kernel there is an error; then the config's [severity], then --severity.
-bool ResolveSeverities(const Options& opts, Settings& out) {
-  const Config& config = out.config;
-  if (config.target && !config.target->empty()) out.severity[NoTargetKernel().info().id] = Severity::kError;
-  for (const auto& [pattern, level] : config.severity) {
-    if (!SetSeverity(pattern, level, config.path + ": [severity]", out.severity)) return false;
-  }
-  for (const std::string& item : opts.severity) {
-    const size_t eq = item.find('=');
-    if (eq == std::string::npos) {
-      std::cerr << "onnx-tidy: error: --severity: '" << item << "' is not RULE=LEVEL\n";
-      return false;
-    }
-    if (!SetSeverity(item.substr(0, eq), item.substr(eq + 1), "--severity", out.severity)) return false;
-  }
-  return true;
-}
-
 // False (after one error line) when the settings cannot be used.
 bool ResolveSettings(const Options& opts, Settings& out) {
+  SettingsRequest request;
+  request.config = opts.config;
+  request.select = opts.select;
+  request.ignore = opts.ignore;
+  request.target = opts.target;
+  request.warnings_as_errors = opts.warnings_as_errors;
+  request.severity = opts.severity;
   try {
-    const std::string path = opts.config.empty() ? FindConfig(".") : opts.config;
-    if (!opts.config.empty() && !std::filesystem::is_regular_file(path)) {
-      throw std::runtime_error("--config: '" + path + "' is not a file");
-    }
-    if (!path.empty()) out.config = LoadConfig(path);
-  } catch (const std::runtime_error& e) {
+    out = ResolveSettings(request);
+    return true;
+  } catch (const SettingsError& e) {
     std::cerr << "onnx-tidy: error: " << e.what() << "\n";
     return false;
   }
-  const Config& config = out.config;
-  try {
-    // The config's own patterns first, so that an error names the file it is in.
-    SelectRules(config.select.value_or(std::vector<std::string>{}), config.ignore);
-    for (const auto& [glob, patterns] : config.per_file_ignores) SelectRules({}, patterns);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "onnx-tidy: error: " << config.path << ": " << e.what() << "\n";
-    return false;
-  }
-  out.select = !opts.select.empty() ? opts.select : config.select.value_or(std::vector<std::string>{});
-  out.ignore = config.ignore;
-  out.ignore.insert(out.ignore.end(), opts.ignore.begin(), opts.ignore.end());
-  try {
-    out.rules = SelectRules(out.select, out.ignore);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "onnx-tidy: error: --select/--ignore: " << e.what() << "\n";  // it says where to look
-    return false;
-  }
-  bool bad_target = false;
-  if (!opts.target.empty()) {
-    out.target = ResolveTarget(opts.target, "--target", &bad_target);
-  } else {
-    out.target = ResolveTarget(config.target.value_or(""), config.path + ": target", &bad_target);
-  }
-  out.warnings_as_errors = opts.warnings_as_errors || config.warnings_as_errors;
-  return !bad_target && ResolveSeverities(opts, out);
 }
 
 int RunCheck(const Options& opts) {

@@ -226,6 +226,7 @@ std::unique_ptr<FixSession> Fix(const py::object& path, const py::object& data, 
 // the same file descriptors.
 int RunMain(std::vector<std::string> args) {
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   py::gil_scoped_release unlocked;

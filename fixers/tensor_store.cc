@@ -265,7 +265,9 @@ void TensorStore::Write(onnx::ModelProto& model, const std::string& path, Overfl
     data_name = BaseName(path) + ".data";
     for (int i = 1;; ++i) {
       bool taken = false;
-      for (const auto& [t, s] : sources_) taken |= s.external && SameFile(s.file_path, out_dir + "/" + data_name);
+      std::string candidate = out_dir;
+      candidate.append("/").append(data_name);
+      for (const auto& [t, s] : sources_) taken |= s.external && SameFile(s.file_path, candidate);
       if (!taken) break;
       data_name = BaseName(path) + "." + std::to_string(i) + ".data";
     }

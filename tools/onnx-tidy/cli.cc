@@ -137,7 +137,7 @@ int RunCheck(const Options& opts) {
   }
   // The dashboard fields need the file's sha256, and so does matching a moved model to
   // its baseline; text reports do without reading the weights.
-  lint.hash_file = opts.format == "json" || baseline.has_value();
+  lint.hash_file = opts.format == "json" || opts.format == "html" || baseline.has_value();
   lint.load = opts.Load();
   lint.analysis = opts.Analysis();
   std::vector<ModelReport> reports;
@@ -162,6 +162,8 @@ int RunCheck(const Options& opts) {
   }
   if (opts.format == "json") {
     WriteJsonReport(reports, std::cout);
+  } else if (opts.format == "html") {
+    WriteHtmlReport(reports, std::cout);
   } else if (opts.format == "sarif") {
     WriteSarifReport(reports, AllRules(), std::cout);
   } else if (opts.format == "github") {
@@ -302,8 +304,10 @@ int RunCli(int argc, char** argv) {
 
   Options opts;
   CLI::App* check = app.add_subcommand("check", "Check models and report every finding");
-  check->add_option("--format", opts.format, "Output format: text, json, sarif (SARIF 2.1.0), github (annotations)")
-      ->check(CLI::IsMember({"text", "json", "sarif", "github"}));
+  check
+      ->add_option("--format", opts.format,
+                   "Output format: text, json, sarif (SARIF 2.1.0), github (annotations), html (one page)")
+      ->check(CLI::IsMember({"text", "json", "sarif", "github", "html"}));
   check->add_option("--select", opts.select, "Only these rules (ids or globs, comma-separated)")
       ->delimiter(',')
       ->allow_extra_args(false);

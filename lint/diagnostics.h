@@ -114,6 +114,35 @@ struct ModelFacts {
   std::map<int32_t, WeightStats> weights;  // by element type
 };
 
+// The precision map (lint/precision_map.h): each graph's nodes in the order they run,
+// with the dtype each computes in, repeated blocks collapsed ("24 alike layers" drawn
+// once, ×24).
+struct MapNode {
+  int index = -1;       // file position in its graph (of the block's first instance)
+  std::string op_type;  // "Cast", "MatMul"
+  std::string name;
+  std::string dtype;      // of its first typed output; "" when unknown
+  bool cast = false;      // Cast or CastLike
+  bool boundary = false;  // a float input of another float type comes in: precision changes here
+};
+struct MapItem {
+  int start = 0;               // position in the run order of the first node
+  int length = 1;              // nodes in one instance
+  int repeat = 1;              // instances in a row; > 1: a block drawn once
+  std::vector<MapNode> nodes;  // the first instance
+};
+struct GraphMap {
+  std::string graph;       // graph path, as in locations
+  int nodes = 0;           // in the graph
+  std::vector<int> order;  // file positions in run order when that differs from the file; else empty
+  std::vector<MapItem> items;
+  int omitted = 0;  // nodes past the drawing cap, not in items
+};
+struct PrecisionMap {
+  std::vector<GraphMap> graphs;  // main first, then subgraphs in the type pass's order
+  int graphs_omitted = 0;
+};
+
 // Findings that share where their dtype came from (lint/root_causes.h): one Cast, one
 // graph input, one initializer, or a class of stored tensors of one type.
 struct RootCause {
@@ -131,9 +160,10 @@ struct ModelReport {
   std::string error;  // non-empty: the file could not be loaded; no findings
   std::vector<std::string> notices;
   std::vector<Finding> findings;
-  std::optional<ModelFacts> facts;     // set when asked for (LintOptions::facts)
-  std::vector<RootCause> root_causes;  // most findings first
-  int baseline_suppressed = 0;         // findings left out as already in a baseline
+  std::optional<ModelFacts> facts;            // set when asked for (LintOptions::facts)
+  std::vector<RootCause> root_causes;         // most findings first
+  std::optional<PrecisionMap> precision_map;  // set for reports (LintModel)
+  int baseline_suppressed = 0;                // findings left out as already in a baseline
 
   int Count(Severity s) const;
 };

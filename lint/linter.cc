@@ -4,6 +4,7 @@
 #include "lint/model_facts.h"
 #include "lint/model_loader.h"
 #include "lint/paths.h"
+#include "lint/precision_map.h"
 #include "lint/root_causes.h"
 #include "lint/type_engine.h"
 
@@ -16,6 +17,7 @@ ModelReport LintModel(const onnx::ModelProto& model, const std::string& path, co
   // What a report shows beyond the findings; the fixer's own passes need neither.
   report.facts = ComputeFacts(model);
   report.root_causes = FindRootCauses(report.findings, &*report.facts, rules);
+  report.precision_map = ComputePrecisionMap(tm);
   return report;
 }
 

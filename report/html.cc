@@ -4,10 +4,12 @@
 // the style and the script are inline. Everything from the model is escaped.
 #include <algorithm>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 
 #include "lint/dtype.h"
+#include "lint/precision_map.h"
 #include "report/reporters.h"
 
 namespace onnxtidy {
@@ -70,6 +72,12 @@ th{background:#f4f4f4}th.sortable{cursor:pointer}
 code{background:#f6f6f6;padding:0 3px}.note{color:#666;font-style:italic}
 .legend span{display:inline-block;margin-right:1em}.sw{display:inline-block;width:12px;height:12px;margin-right:3px;vertical-align:middle}
 svg text{font:11px monospace}.drawing{margin:.3em 0 1em 0}
+.pmap{margin:.3em 0 1em 0}.pmap .row{display:flex;flex-wrap:wrap;gap:2px;align-items:flex-start}
+.pn{display:inline-block;min-width:1.2em;padding:1px 3px;font:10px monospace;color:#fff;border:2px solid transparent;
+text-decoration:none}.pn.cast{border-color:#000;font-weight:bold}.pn.boundary{box-shadow:-3px 0 0 #000}
+.pn.hit{outline:2px solid #d00000;outline-offset:1px}
+.block{display:inline-flex;flex-wrap:wrap;gap:2px;border:1px dashed #666;padding:2px;max-width:100%}
+.bh{font:bold 11px sans-serif;color:#333;margin-right:4px}
 )";
 
 // Sorting by a header click and filtering by rule, severity and graph; the table is
@@ -246,6 +254,93 @@ void WriteSummary(const ModelReport& r, std::ostream& out) {
   }
 }
 
+// Where a node is on the precision map: the anchor of its box (the first instance's,
+// inside a collapsed block) and which instance of the block it is in.
+struct MapPlace {
+  std::string anchor;  // "" when the node is not drawn
+  int instance = 0;    // 1-based; 0 outside a block
+  int repeat = 1;
+};
+
+std::string MapAnchor(size_t model, size_t graph, int index) {
+  return "pm" + std::to_string(model) + "-" + std::to_string(graph) + "-" + std::to_string(index);
+}
+
+MapPlace PlaceOf(const PrecisionMap& map, size_t model, const Location& l) {
+  MapPlace place;
+  if (l.node_index < 0) return place;
+  for (size_t g = 0; g < map.graphs.size(); ++g) {
+    const GraphMap& gm = map.graphs[g];
+    if (gm.graph != l.graph) continue;
+    int pos = l.node_index;
+    if (!gm.order.empty()) {
+      auto it = std::find(gm.order.begin(), gm.order.end(), l.node_index);
+      if (it == gm.order.end()) return place;
+      pos = static_cast<int>(it - gm.order.begin());
+    }
+    auto item =
+        std::upper_bound(gm.items.begin(), gm.items.end(), pos, [](int p, const MapItem& it) { return p < it.start; });
+    if (item == gm.items.begin()) return place;
+    --item;
+    const int offset = pos - item->start;
+    if (offset >= item->length * item->repeat) return place;
+    place.anchor = MapAnchor(model, g, item->nodes[static_cast<size_t>(offset % item->length)].index);
+    place.repeat = item->repeat;
+    place.instance = item->repeat > 1 ? offset / item->length + 1 : 0;
+    return place;
+  }
+  return place;
+}
+
+void WriteMapNode(const MapNode& n, const std::string& anchor, bool hit, std::ostream& out) {
+  out << "<a class=\"pn" << (n.cast ? " cast" : "") << (n.boundary ? " boundary" : "") << (hit ? " hit" : "")
+      << "\" id=\"" << anchor << "\" style=\"background:" << DtypeColour(n.dtype) << "\" title=\"#" << n.index << " "
+      << HtmlEscape(n.op_type) << (n.name.empty() ? "" : " '" + HtmlEscape(n.name) + "'") << ": "
+      << HtmlEscape(n.dtype.empty() ? "unknown" : n.dtype) << (n.boundary ? ", precision changes here" : "") << "\">"
+      << HtmlEscape(Short(n.op_type)) << "</a>";
+}
+
+// Every graph's nodes in run order, coloured by the dtype they compute in; Casts are
+// framed, a precision boundary is marked on the left, a node with a finding is ringed,
+// and a block repeated k times is drawn once with "×k".
+void WritePrecisionMap(const ModelReport& r, size_t m, std::ostream& out) {
+  if (!r.precision_map || r.precision_map->graphs.empty()) return;
+  const PrecisionMap& map = *r.precision_map;
+  std::set<std::string> hits;
+  for (const Finding& f : r.findings) {
+    const MapPlace p = PlaceOf(map, m, f.location);
+    if (!p.anchor.empty()) hits.insert(p.anchor);
+  }
+  out << "<h3>Precision map</h3>\n<p class=\"note\">Nodes in run order, coloured by the dtype they compute in; "
+         "Casts framed in black, a black bar where precision changes, findings ringed in red; a dashed block "
+         "stands for a run of identical blocks (×k).</p>\n";
+  for (size_t g = 0; g < map.graphs.size(); ++g) {
+    const GraphMap& gm = map.graphs[g];
+    out << "<div class=\"pmap\" id=\"map" << m << "-" << g << "\"><p><b>" << HtmlEscape(gm.graph) << "</b> " << gm.nodes
+        << " nodes</p><div class=\"row\">";
+    for (const MapItem& item : gm.items) {
+      if (item.repeat > 1) {
+        out << "<div class=\"block\" data-repeat=\"" << item.repeat << "\"><span class=\"bh\">\u00d7" << item.repeat
+            << "</span>";
+      }
+      for (const MapNode& n : item.nodes) {
+        const std::string anchor = MapAnchor(m, g, n.index);
+        WriteMapNode(n, anchor, hits.count(anchor) != 0, out);
+      }
+      if (item.repeat > 1) out << "</div>";
+    }
+    out << "</div>";
+    if (gm.omitted > 0) {
+      out << "<p class=\"note cap\">" << gm.omitted << " more nodes not drawn (the map draws at most " << kMapNodeCap
+          << " per model).</p>";
+    }
+    out << "</div>\n";
+  }
+  if (map.graphs_omitted > 0) {
+    out << "<p class=\"note cap\">" << map.graphs_omitted << " more subgraphs not drawn.</p>\n";
+  }
+}
+
 }  // namespace
 
 void WriteHtmlReport(const std::vector<ModelReport>& reports, std::ostream& out) {
@@ -261,7 +356,7 @@ void WriteHtmlReport(const std::vector<ModelReport>& reports, std::ostream& out)
     WriteSummary(r, out);
     if (!r.findings.empty()) {
       out << "<h3>Findings</h3>\n<table class=\"findings\"><thead><tr><th>#</th><th>rule</th><th>severity</th>"
-             "<th>graph</th><th>node</th><th>message</th></tr></thead><tbody>\n";
+             "<th>graph</th><th>node</th><th>message</th><th>map</th></tr></thead><tbody>\n";
       size_t shown = 0;
       for (size_t i = 0; i < r.findings.size() && rows < kMaxRows; ++i, ++rows, ++shown) {
         const Finding& f = r.findings[i];
@@ -272,13 +367,20 @@ void WriteHtmlReport(const std::vector<ModelReport>& reports, std::ostream& out)
             << "</a></td><td><a href=\"docs/rules/" << HtmlEscape(f.rule) << ".md\">" << HtmlEscape(f.rule)
             << "</a></td><td class=\"" << SeverityName(f.severity) << "\">" << SeverityName(f.severity) << "</td><td>"
             << HtmlEscape(f.location.graph) << "</td><td>" << HtmlEscape(node) << "</td><td>" << HtmlEscape(f.message)
-            << "</td></tr>\n";
+            << "</td><td>";
+        const MapPlace place = r.precision_map ? PlaceOf(*r.precision_map, m, f.location) : MapPlace{};
+        if (!place.anchor.empty()) {
+          out << "<a class=\"maplink\" href=\"#" << place.anchor << "\">map</a>";
+          if (place.instance > 0) out << " (" << place.instance << " of \u00d7" << place.repeat << ")";
+        }
+        out << "</td></tr>\n";
       }
       out << "</tbody></table>\n";
       if (shown < r.findings.size()) {
         out << "<p class=\"note cap\">Showing " << shown << " of " << r.findings.size()
             << " findings (the page holds at most " << kMaxRows << " rows); the JSON report has them all.</p>\n";
       }
+      WritePrecisionMap(r, m, out);
       out << "<h3>Drawings</h3>\n";
       WriteLegend(out);
       size_t drawn = 0;
@@ -299,6 +401,7 @@ void WriteHtmlReport(const std::vector<ModelReport>& reports, std::ostream& out)
             << "holds at most " << kMaxDrawings << " drawings).</p>\n";
       }
     }
+    if (r.findings.empty()) WritePrecisionMap(r, m, out);
     out << "</section>\n";
   }
   out << "<footer class=\"note\">" << total << " findings in " << reports.size() << " models.</footer>\n<script>"

@@ -137,6 +137,51 @@ void Write(JsonWriter& w, const RootCause& rc, const ModelReport& r) {
   w.EndObject();
 }
 
+void Write(JsonWriter& w, const MapNode& n) {
+  w.BeginObject();
+  w.Field("index", n.index);
+  w.Field("op_type", n.op_type);
+  w.Field("name", n.name);
+  w.Field("dtype", n.dtype);
+  w.Field("cast", n.cast);
+  w.Field("boundary", n.boundary);
+  w.EndObject();
+}
+
+void Write(JsonWriter& w, const PrecisionMap& map) {
+  w.BeginObject();
+  w.Field("graphs_omitted", map.graphs_omitted);
+  w.Key("graphs");
+  w.BeginArray();
+  for (const GraphMap& g : map.graphs) {
+    w.BeginObject();
+    w.Field("graph", g.graph);
+    w.Field("nodes", g.nodes);
+    w.Field("omitted", g.omitted);
+    w.Key("order");
+    w.BeginArray();
+    for (int i : g.order) w.Int(i);
+    w.EndArray();
+    w.Key("items");
+    w.BeginArray();
+    for (const MapItem& item : g.items) {
+      w.BeginObject();
+      w.Field("start", item.start);
+      w.Field("length", item.length);
+      w.Field("repeat", item.repeat);
+      w.Key("nodes");
+      w.BeginArray();
+      for (const MapNode& n : item.nodes) Write(w, n);
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
 }  // namespace
 
 void WriteJsonReport(const std::vector<ModelReport>& reports, std::ostream& out) {
@@ -177,6 +222,10 @@ void WriteJsonReport(const std::vector<ModelReport>& reports, std::ostream& out)
     w.BeginArray();
     for (const RootCause& rc : r.root_causes) Write(w, rc, r);
     w.EndArray();
+    if (r.precision_map) {
+      w.Key("precision_map");
+      Write(w, *r.precision_map);
+    }
     w.Key("findings");
     w.BeginArray();
     for (const Finding& f : r.findings) {

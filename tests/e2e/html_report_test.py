@@ -142,6 +142,22 @@ class HtmlReportTest(unittest.TestCase):
         report, dom = self.check_findings_and_drawings([TORCH_MODEL], "block_f32_weights_bf16_opset17")
         self.assertIn("edge conflict", dom)
         self.assertGreater(len(report["models"][0]["findings"]), 5)
+        self.assert_precision_map(report, dom)
+
+    def assert_precision_map(self, report, dom):
+        """The two transformer blocks are one block drawn x2; every finding on a node links to
+        a box on the map that exists and names that op."""
+        blocks = re.findall(r'<div class="block" data-repeat="(\d+)">(.*?)</div>', dom, re.S)
+        self.assertTrue(any(int(k) == 2 and block.count('class="pn') > 50 for k, block in blocks), blocks[:2])
+        boxes = dict(re.findall(r'<a class="pn[^"]*" id="([^"]+)"[^>]* title="([^"]*)"', dom))
+        links = re.findall(r'<a class="maplink" href="#([^"]+)">', dom)
+        with_node = [f for f in report["models"][0]["findings"] if f["location"]["node_index"] is not None]
+        self.assertEqual(len(links), len(with_node))
+        for target, f in zip(links, with_node):
+            self.assertIn(target, boxes)
+            self.assertIn(html.escape(f["location"]["op_type"]), boxes[target])
+        # The model has more nodes than boxes: the blocks are drawn once.
+        self.assertLess(len(boxes), report["models"][0]["model"]["nodes"])
 
     def test_hostile_names_stay_text(self):
         evil = "<script>console.error('pwned')</script>\"'&"

@@ -4,6 +4,7 @@
 // the style and the script are inline. Everything from the model is escaped.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -78,6 +79,7 @@ text-decoration:none}.pn.cast{border-color:#000;font-weight:bold}.pn.boundary{bo
 .pn.hit{outline:2px solid #d00000;outline-offset:1px}
 .block{display:inline-flex;flex-wrap:wrap;gap:2px;border:1px dashed #666;padding:2px;max-width:100%}
 .bh{font:bold 11px sans-serif;color:#333;margin-right:4px}
+.preview{margin-left:2em;border-left:3px solid #59a14f;padding-left:.6em}
 )";
 
 // Sorting by a header click and filtering by rule, severity and graph; the table is
@@ -191,6 +193,59 @@ void WriteDrawing(const Finding& f, std::ostream& out) {
   if (f.provenance.size() > n) {
     out << "<p class=\"note\">" << f.provenance.size() - n << " more operands not drawn.</p>\n";
   }
+}
+
+// The finding as it would read after its fix: the operands the fix widens carry the
+// new type (a stored tensor rewritten, or a Cast inserted after an activation), or the
+// retyped graph input does. nullopt when the fix changes nothing a drawing shows.
+std::optional<Finding> AfterFix(const Finding& f) {
+  if (!f.fix || f.fix->to == 0) return std::nullopt;
+  const FixSuggestion& fix = *f.fix;
+  const std::string to = DtypeName(fix.to);
+  Finding after = f;
+  bool changed = false;
+  for (Provenance& p : after.provenance) {
+    if (p.dtype == to || p.chain.empty()) continue;
+    ProvenanceStep& origin = p.chain.back();
+    const bool stored = origin.kind == "initializer" || origin.kind == "constant";
+    if (fix.kind == FixKind::kWidenOperands && stored && p.chain.size() == 1) {
+      origin.dtype = to;
+      origin.how += ", rewritten as " + to;
+    } else if (fix.kind == FixKind::kWidenOperands) {
+      ProvenanceStep cast;
+      cast.value = p.value;
+      cast.dtype = to;
+      cast.graph = f.location.graph;
+      cast.kind = "node_output";
+      cast.op_type = "Cast";
+      cast.node = "(new, to " + to + ")";
+      cast.how = "a new Cast to " + to;
+      p.chain.insert(p.chain.begin(), cast);
+    } else if ((fix.kind == FixKind::kRetypeGraphInput || fix.kind == FixKind::kConvertInitializer) &&
+               origin.value == f.location.value) {
+      for (ProvenanceStep& s : p.chain) s.dtype = to;
+      origin.how += ", declared " + to;
+    } else {
+      continue;
+    }
+    p.dtype = to;
+    changed = true;
+  }
+  if (!changed) return std::nullopt;
+  return after;
+}
+
+// Where a fix is known: what it does, and the neighbourhood as it would be after it.
+void WriteFixPreview(const Finding& f, std::ostream& out) {
+  if (!f.fix || f.fix->kind == FixKind::kNone) return;
+  out << "<div class=\"preview\"><p>Fix (" << FixSafetyName(f.fix->safety) << "): " << HtmlEscape(f.fix->title);
+  if (!f.fix->reason.empty()) out << " <span class=\"note\">" << HtmlEscape(f.fix->reason) << "</span>";
+  out << "</p>\n";
+  if (const std::optional<Finding> after = AfterFix(f)) {
+    out << "<p class=\"note\">after the fix:</p>\n";
+    WriteDrawing(*after, out);
+  }
+  out << "</div>\n";
 }
 
 void WriteLegend(std::ostream& out) {
@@ -390,6 +445,7 @@ void WriteHtmlReport(const std::vector<ModelReport>& reports, std::ostream& out)
         out << "<div class=\"drawing\" id=\"" << Anchor(m, i) << "\"><p><a href=\"#row-" << Anchor(m, i) << "\">#" << i
             << "</a> " << HtmlEscape(f.message) << " <span class=\"note\">[" << HtmlEscape(f.rule) << "]</span></p>\n";
         WriteDrawing(f, out);
+        WriteFixPreview(f, out);
         out << "</div>\n";
         ++drawings;
         ++drawn;

@@ -74,6 +74,13 @@ void Write(JsonWriter& w, const Finding& f) {
     w.Field("title", f.fix->title);
     w.Field("safety", FixSafetyName(f.fix->safety));
     w.Field("reason", f.fix->reason);
+    w.Field("kind", FixKindName(f.fix->kind));
+    w.Field("to", f.fix->to != 0 ? DtypeName(f.fix->to) : std::string());
+    w.Key("slots");
+    w.BeginArray();
+    for (int slot : f.fix->slots) w.Int(slot);
+    w.EndArray();
+    w.Field("value", f.fix->value);
     w.EndObject();
   } else {
     w.Null();

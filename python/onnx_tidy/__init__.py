@@ -111,6 +111,8 @@ class FixSuggestion:
     title: str
     safety: str
     reason: str = ""
+    kind: str = "none"  # the edit, as data: "widen-operands", "remove-cast", ... (docs/report.md)
+    to: str = ""  # the element type it leaves
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,8 @@ class Finding:
         fx = d.get("fix")
         return cls(d["rule"], d["severity"], d["message"], Location._from(d["location"]),
                    tuple(Provenance._from(p) for p in d.get("provenance", ())), tuple(d.get("notes", ())),
-                   FixSuggestion(fx["title"], fx["safety"], fx.get("reason", "")) if fx else None,
+                   FixSuggestion(fx["title"], fx["safety"], fx.get("reason", ""), fx.get("kind", "none"),
+                                 fx.get("to", "")) if fx else None,
                    d.get("fingerprint", ""))
 
     def __str__(self) -> str:

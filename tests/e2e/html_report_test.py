@@ -83,6 +83,14 @@ def drawings(dom):
 
 
 # Under CI a missing browser fails the suite; elsewhere the test says why it did not run.
+def drawings_with_previews(dom):
+    """{anchor id: (the finding's drawing, its fix preview's drawing)}."""
+    out = {}
+    for m in re.finditer(r'<div class="drawing" id="([^"]+)">(.*?)<div class="preview">(.*?)</div>\n</div>', dom, re.S):
+        out[m.group(1)] = (m.group(2), m.group(3))
+    return out
+
+
 @unittest.skipUnless(CHROMIUM or os.environ.get("CI"), "chromium is not installed (scripts/install-deps.sh)")
 class HtmlReportTest(unittest.TestCase):
     def setUp(self):
@@ -156,6 +164,16 @@ class HtmlReportTest(unittest.TestCase):
         for target, f in zip(links, with_node):
             self.assertIn(target, boxes)
             self.assertIn(html.escape(f["location"]["op_type"]), boxes[target])
+        # Every widening fix is previewed: after it, no edge of the drawing conflicts.
+        widened = [i for i, f in enumerate(report["models"][0]["findings"])
+                   if f["fix"] and f["fix"]["kind"] == "widen-operands"]
+        self.assertGreater(len(widened), 5)
+        draws = drawings_with_previews(dom)
+        for i in widened:
+            before, after = draws[f"f0-{i}"]
+            self.assertIn("edge conflict", before)
+            self.assertIn("<svg", after)
+            self.assertNotIn("edge conflict", after)
         # The model has more nodes than boxes: the blocks are drawn once.
         self.assertLess(len(boxes), report["models"][0]["model"]["nodes"])
 

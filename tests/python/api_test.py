@@ -62,7 +62,7 @@ class CheckTest(unittest.TestCase):
         self.assertEqual([(p.dtype, p.origin_kind) for p in f.provenance],
                          [("float", "graph_input"), ("bfloat16", "initializer")])
         self.assertTrue(any("type parameter 'T'" in n for n in f.notes))
-        self.assertEqual(f.fix.safety, "safe")
+        self.assertEqual((f.fix.safety, f.fix.kind, f.fix.to), ("safe", "widen-operands", "float"))
         self.assertIn("widen 'fc1.weight' to float", f.fix.title)
         text = str(report)
         self.assertIn("[operand-dtype-mismatch]", text)

@@ -144,6 +144,14 @@ def main():
         row(f"check ({kind})", ours, theirs)
         print(f"    onnx-tidy: {found} operand-dtype-mismatch findings (every rule, text report); "
               f"checker: {first_line(theirs[2])[:110]}")
+        if kind == "mixed":
+            # The HTML page: drawings, the precision map (repeated layers collapsed) and fix
+            # previews, all capped; its cost next to the text report of the same run.
+            page = os.path.join(work, "report.html")
+            html = run_measured([tidy, "check", "--format", "html", path], rep, page)
+            print(f"{'check --format html (map, drawings, previews)':<46} onnx-tidy {html[0]:7.2f}s "
+                  f"{mib(html[1]):>10}  text report {ours[0]:7.2f}s ({ratio(html[0], ours[0])} of it); "
+                  f"page {mib(os.path.getsize(page))}")
 
     # 3. fix to float32 vs the numpy repair
     mixed, _ = gen(big_layers, big_hidden, "mixed", "mixed.onnx")

@@ -9,10 +9,12 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "fixers/atomic_file.h"
 #include "fixers/fixer.h"
 #include "lint/dtype.h"
 #include "lint/linter.h"
@@ -20,6 +22,7 @@
 #include "lint/paths.h"
 #include "lint/target.h"
 #include "report/baseline.h"
+#include "report/json_read.h"
 #include "report/reporters.h"
 #include "rules/registry.h"
 #include "tools/onnx-tidy/config.h"
@@ -53,6 +56,10 @@ struct Options {
   std::string config;                 // --config; "" looks for onnx-tidy.toml from here up
   std::string baseline;               // --baseline REPORT.json
   std::string color = "auto";         // --color
+  // report
+  std::string html;                  // --html OUT.html
+  std::string json;                  // --json OUT.json
+  std::vector<std::string> reports;  // saved `check --format json` documents
   // Limits (docs/security.md)
   int max_nesting = kDefaultMaxGraphNesting;
   int64_t max_nodes = kDefaultMaxNodes;
@@ -189,6 +196,46 @@ int RunRules(const Options& opts) {
     WriteRulesJson(rules, std::cout);
   } else {
     WriteRulesText(rules, std::cout);
+  }
+  return kExitClean;
+}
+
+// `report --html OUT REPORT.json...`: saved JSON reports, of many runs or models, as the
+// page `check --format html` writes (--json: as one JSON report, the same document for
+// one input). Every report is read before anything is written.
+int RunReport(const Options& opts) {
+  if (opts.html.empty() && opts.json.empty()) {
+    UsageError("report needs --html OUT.html or --json OUT.json");
+    return kExitFailure;
+  }
+  std::vector<ModelReport> models;
+  for (const std::string& path : opts.reports) {
+    try {
+      std::vector<ModelReport> more = ReadJsonReports(path);
+      for (ModelReport& m : more) models.push_back(std::move(m));
+    } catch (const std::runtime_error& e) {
+      std::cerr << "onnx-tidy: error: " << OneLine(e.what()) << "\n";
+      return kExitFailure;
+    }
+  }
+  for (const auto& [path, write] :
+       {std::pair<std::string, void (*)(const std::vector<ModelReport>&, std::ostream&)>{opts.html, WriteHtmlReport},
+        {opts.json, WriteJsonReport}}) {
+    if (path.empty()) continue;
+    std::ostringstream text;
+    write(models, text);
+    if (path == "-") {
+      std::cout << text.str() << std::flush;
+      continue;
+    }
+    try {
+      AtomicFile out(path);
+      out.Write(text.str());
+      out.Commit();
+    } catch (const std::exception& e) {
+      std::cerr << "onnx-tidy: error: " << OneLine(e.what()) << "\n";
+      return kExitFailure;
+    }
   }
   return kExitClean;
 }
@@ -355,6 +402,12 @@ int RunCli(int argc, char** argv) {
   fix->add_option("--config", opts.config, "Settings file (default: the nearest onnx-tidy.toml from here up)");
   AddLimitOptions(fix, opts);
 
+  CLI::App* report =
+      app.add_subcommand("report", "Turn saved 'check --format json' reports into one HTML page (a dashboard)");
+  report->add_option("--html", opts.html, "Write the HTML page here, atomically ('-': standard output)");
+  report->add_option("--json", opts.json, "Write the models of all reports as one JSON report ('-': stdout)");
+  report->add_option("reports", opts.reports, "JSON reports of 'onnx-tidy check --format json'")->required();
+
   CLI::App* rules = app.add_subcommand("rules", "List every rule");
   rules->add_option("--format", opts.format, "Output format")->check(CLI::IsMember({"text", "json", "markdown"}));
 
@@ -380,6 +433,7 @@ int RunCli(int argc, char** argv) {
   }
   if (check->parsed()) return RunCheck(opts);
   if (fix->parsed()) return RunFix(opts);
+  if (report->parsed()) return RunReport(opts);
   return RunRules(opts);
 }
 

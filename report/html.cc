@@ -321,30 +321,46 @@ std::string MapAnchor(size_t model, size_t graph, int index) {
   return "pm" + std::to_string(model) + "-" + std::to_string(graph) + "-" + std::to_string(index);
 }
 
-MapPlace PlaceOf(const PrecisionMap& map, size_t model, const Location& l) {
-  MapPlace place;
-  if (l.node_index < 0) return place;
-  for (size_t g = 0; g < map.graphs.size(); ++g) {
+// Each finding's place on the map, worked out once per model: run positions come from
+// each graph's order inverted once, items are found by binary search.
+std::vector<MapPlace> PlacesOf(const ModelReport& r, size_t model) {
+  std::vector<MapPlace> places(r.findings.size());
+  if (!r.precision_map) return places;
+  const PrecisionMap& map = *r.precision_map;
+  std::map<std::string, size_t> graph_of;
+  for (size_t g = 0; g < map.graphs.size(); ++g) graph_of.emplace(map.graphs[g].graph, g);
+  std::map<size_t, std::vector<int>> position_of;  // graphs in another order than the file's
+  for (size_t i = 0; i < r.findings.size(); ++i) {
+    const Location& l = r.findings[i].location;
+    auto found = graph_of.find(l.graph);
+    if (l.node_index < 0 || found == graph_of.end()) continue;
+    const size_t g = found->second;
     const GraphMap& gm = map.graphs[g];
-    if (gm.graph != l.graph) continue;
     int pos = l.node_index;
     if (!gm.order.empty()) {
-      auto it = std::find(gm.order.begin(), gm.order.end(), l.node_index);
-      if (it == gm.order.end()) return place;
-      pos = static_cast<int>(it - gm.order.begin());
+      std::vector<int>& inverse = position_of[g];
+      if (inverse.empty()) {
+        inverse.assign(static_cast<size_t>(gm.nodes), -1);
+        for (size_t k = 0; k < gm.order.size(); ++k) {
+          if (gm.order[k] >= 0 && gm.order[k] < gm.nodes)
+            inverse[static_cast<size_t>(gm.order[k])] = static_cast<int>(k);
+        }
+      }
+      pos = l.node_index < gm.nodes ? inverse[static_cast<size_t>(l.node_index)] : -1;
+      if (pos < 0) continue;
     }
     auto item =
         std::upper_bound(gm.items.begin(), gm.items.end(), pos, [](int p, const MapItem& it) { return p < it.start; });
-    if (item == gm.items.begin()) return place;
+    if (item == gm.items.begin()) continue;
     --item;
     const int offset = pos - item->start;
-    if (offset >= item->length * item->repeat) return place;
+    if (offset >= item->length * item->repeat) continue;
+    MapPlace& place = places[i];
     place.anchor = MapAnchor(model, g, item->nodes[static_cast<size_t>(offset % item->length)].index);
     place.repeat = item->repeat;
     place.instance = item->repeat > 1 ? offset / item->length + 1 : 0;
-    return place;
   }
-  return place;
+  return places;
 }
 
 void WriteMapNode(const MapNode& n, const std::string& anchor, bool hit, std::ostream& out) {
@@ -358,12 +374,11 @@ void WriteMapNode(const MapNode& n, const std::string& anchor, bool hit, std::os
 // Every graph's nodes in run order, coloured by the dtype they compute in; Casts are
 // framed, a precision boundary is marked on the left, a node with a finding is ringed,
 // and a block repeated k times is drawn once with "×k".
-void WritePrecisionMap(const ModelReport& r, size_t m, std::ostream& out) {
+void WritePrecisionMap(const ModelReport& r, size_t m, const std::vector<MapPlace>& places, std::ostream& out) {
   if (!r.precision_map || r.precision_map->graphs.empty()) return;
   const PrecisionMap& map = *r.precision_map;
   std::set<std::string> hits;
-  for (const Finding& f : r.findings) {
-    const MapPlace p = PlaceOf(map, m, f.location);
+  for (const MapPlace& p : places) {
     if (!p.anchor.empty()) hits.insert(p.anchor);
   }
   out << "<h3>Precision map</h3>\n<p class=\"note\">Nodes in run order, coloured by the dtype they compute in; "
@@ -409,6 +424,7 @@ void WriteHtmlReport(const std::vector<ModelReport>& reports, std::ostream& out)
     const ModelReport& r = reports[m];
     out << "<section class=\"model\" id=\"m" << m << "\"><h2>" << HtmlEscape(r.path) << "</h2>\n";
     WriteSummary(r, out);
+    const std::vector<MapPlace> places = PlacesOf(r, m);
     if (!r.findings.empty()) {
       out << "<h3>Findings</h3>\n<table class=\"findings\"><thead><tr><th>#</th><th>rule</th><th>severity</th>"
              "<th>graph</th><th>node</th><th>message</th><th>map</th></tr></thead><tbody>\n";
@@ -423,7 +439,7 @@ void WriteHtmlReport(const std::vector<ModelReport>& reports, std::ostream& out)
             << "</a></td><td class=\"" << SeverityName(f.severity) << "\">" << SeverityName(f.severity) << "</td><td>"
             << HtmlEscape(f.location.graph) << "</td><td>" << HtmlEscape(node) << "</td><td>" << HtmlEscape(f.message)
             << "</td><td>";
-        const MapPlace place = r.precision_map ? PlaceOf(*r.precision_map, m, f.location) : MapPlace{};
+        const MapPlace& place = places[i];
         if (!place.anchor.empty()) {
           out << "<a class=\"maplink\" href=\"#" << place.anchor << "\">map</a>";
           if (place.instance > 0) out << " (" << place.instance << " of \u00d7" << place.repeat << ")";
@@ -435,7 +451,7 @@ void WriteHtmlReport(const std::vector<ModelReport>& reports, std::ostream& out)
         out << "<p class=\"note cap\">Showing " << shown << " of " << r.findings.size()
             << " findings (the page holds at most " << kMaxRows << " rows); the JSON report has them all.</p>\n";
       }
-      WritePrecisionMap(r, m, out);
+      WritePrecisionMap(r, m, places, out);
       out << "<h3>Drawings</h3>\n";
       WriteLegend(out);
       size_t drawn = 0;
@@ -457,7 +473,7 @@ void WriteHtmlReport(const std::vector<ModelReport>& reports, std::ostream& out)
             << "holds at most " << kMaxDrawings << " drawings).</p>\n";
       }
     }
-    if (r.findings.empty()) WritePrecisionMap(r, m, out);
+    if (r.findings.empty()) WritePrecisionMap(r, m, places, out);
     out << "</section>\n";
   }
   out << "<footer class=\"note\">" << total << " findings in " << reports.size() << " models.</footer>\n<script>"

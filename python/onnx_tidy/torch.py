@@ -91,24 +91,21 @@ def _floating_samples(args: Tuple[Any, ...]) -> List[Tuple[str, Any]]:
     return found
 
 
-class _CastAtTheBorder:
-    """Wraps a module so that the exported graph takes the samples' float type and casts it
-    to the parameters' type as it enters, and casts floating outputs back as they leave:
-    callers keep feeding and reading what they gave export()."""
+def _with_border(module: Any, to: Any, back: Any) -> Any:
+    """`module` behind a border that casts floating inputs to `to` as they enter and floating
+    outputs to `back` as they leave: the exported graph takes and gives what the caller
+    gave export()."""
+    import torch
 
-    @staticmethod
-    def wrap(module: Any, to: Any, back: Any) -> Any:
-        import torch
+    class Border(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = module
 
-        class Border(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.inner = module
+        def forward(self, *inputs: Any) -> Any:
+            return _cast_all(self.inner(*_cast_all(inputs, to)), back)
 
-            def forward(self, *inputs: Any) -> Any:
-                return _cast_all(self.inner(*_cast_all(inputs, to)), back)
-
-        return Border()
+    return Border()
 
 
 def _as_tuple(args: Any) -> Tuple[Any, ...]:
@@ -216,7 +213,7 @@ def export(module: Any, args: Any, path: "str | os.PathLike[str]", *, opset_vers
                           f"but the parameters are {_dtype_name(param)}: the exported model casts them as they "
                           "enter", OnnxTidyWarning, stacklevel=2)
             if len({t.dtype for _, t in samples}) == 1:
-                module = _CastAtTheBorder.wrap(module, param, samples[0][1].dtype)
+                module = _with_border(module, param, samples[0][1].dtype)
                 keep_io_types = True  # the border is the callers' contract: a conversion keeps it
             else:
                 args = tuple(_cast_all(a, param) for a in args)

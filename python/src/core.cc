@@ -83,10 +83,7 @@ std::string Check(const py::object& path, const py::object& data, const std::str
   const Settings settings = Resolve(request);
   const Source source = SourceFrom(path, data, origin, base_dir);
   py::gil_scoped_release unlocked;
-  LintOptions lint;
-  lint.context.target = settings.target;
-  lint.warnings_as_errors = settings.warnings_as_errors;
-  lint.severity = settings.severity;
+  LintOptions lint = LintOptionsFor(settings);
   lint.hash_file = true;
   ModelReport report;
   if (source.path) {
@@ -174,13 +171,9 @@ class FixSession {
   // converted or moved external tensors).
   void Save(const std::string& path) {
     Usable();
-    try {
-      store_->Write(*loaded_.model, path, options_.overflow);
-      report_.output = path;
-      report_.written = true;
-    } catch (const std::runtime_error& e) {
-      throw std::runtime_error(e.what());  // OSError would suggest an errno
-    }
+    store_->Write(*loaded_.model, path, options_.overflow);  // throws, one line, having written nothing
+    report_.output = path;
+    report_.written = true;
   }
 
  private:
@@ -210,11 +203,11 @@ std::unique_ptr<FixSession> Fix(const py::object& path, const py::object& data, 
   options.keep_io_types = keep_io_types;
   options.overflow = saturate ? Overflow::kSaturate : Overflow::kInfinity;
   if (!precision.empty()) {
-    if (precision != "float32" && precision != "bfloat16" && precision != "float16") {
+    options.precision = PrecisionByName(precision);
+    if (!options.precision) {
       PyErr_SetString(usage_error, ("precision: '" + precision + "' is not float32, bfloat16 or float16").c_str());
       throw py::error_already_set();
     }
-    options.precision = precision == "float32" ? kFloat : precision == "bfloat16" ? kBfloat16 : kFloat16;
   }
   const Source source = SourceFrom(path, data, origin, base_dir);
   options.rules = settings.RulesFor(source.origin);

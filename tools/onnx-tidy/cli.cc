@@ -129,10 +129,7 @@ bool ResolveSettings(const Options& opts, Settings& out) {
 int RunCheck(const Options& opts) {
   Settings settings;
   if (!ResolveSettings(opts, settings)) return kExitFailure;
-  LintOptions lint;
-  lint.context.target = settings.target;
-  lint.warnings_as_errors = settings.warnings_as_errors;
-  lint.severity = settings.severity;
+  LintOptions lint = LintOptionsFor(settings);
   std::optional<Baseline> baseline;
   if (!opts.baseline.empty()) {
     try {
@@ -300,9 +297,7 @@ int RunFix(const Options& opts) {
   fix_opts.unsafe = opts.unsafe_fixes;
   fix_opts.keep_io_types = opts.keep_io_types;
   fix_opts.overflow = opts.saturate ? Overflow::kSaturate : Overflow::kInfinity;
-  if (!opts.precision.empty()) {
-    fix_opts.precision = opts.precision == "float32" ? kFloat : opts.precision == "bfloat16" ? kBfloat16 : kFloat16;
-  }
+  if (!opts.precision.empty()) fix_opts.precision = PrecisionByName(opts.precision);  // CLI11 checked the name
 
   FixReportOptions report_opts;
   report_opts.diff = opts.diff;

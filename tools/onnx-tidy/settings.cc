@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "lint/dtype.h"
 #include "rules/registry.h"
 
 namespace onnxtidy {
@@ -95,6 +96,21 @@ Settings ResolveSettings(const SettingsRequest& request) {
   out.warnings_as_errors = request.warnings_as_errors || config.warnings_as_errors;
   ResolveSeverities(request, out);
   return out;
+}
+
+LintOptions LintOptionsFor(const Settings& settings) {
+  LintOptions lint;
+  lint.context.target = settings.target;
+  lint.warnings_as_errors = settings.warnings_as_errors;
+  lint.severity = settings.severity;
+  return lint;
+}
+
+std::optional<int32_t> PrecisionByName(const std::string& name) {
+  if (name == "float32") return kFloat;
+  if (name == "bfloat16") return kBfloat16;
+  if (name == "float16") return kFloat16;
+  return std::nullopt;
 }
 
 }  // namespace onnxtidy

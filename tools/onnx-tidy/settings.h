@@ -3,11 +3,13 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "lint/diagnostics.h"
+#include "lint/linter.h"
 #include "lint/rule.h"
 #include "lint/target.h"
 #include "tools/onnx-tidy/config.h"
@@ -48,5 +50,12 @@ struct Settings {
 
 // Throws SettingsError when the settings cannot be used.
 Settings ResolveSettings(const SettingsRequest& request);
+
+// What the settings ask of the linter: the target, warnings as errors, severities.
+LintOptions LintOptionsFor(const Settings& settings);
+
+// fix --precision's names (float32, bfloat16, float16) as element types; nullopt for
+// any other name.
+std::optional<int32_t> PrecisionByName(const std::string& name);
 
 }  // namespace onnxtidy

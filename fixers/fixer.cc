@@ -205,6 +205,9 @@ FixResult FixModelOnce(onnx::ModelProto& model, const FixOptions& opt, TensorSto
   std::optional<ModelReport> current;
   if (opt.precision) {
     if (std::string why = PrecisionBlocker(model, *opt.precision); !why.empty()) {
+      // Declined before any edit: the model stays as it is, findings and all.
+      result.remaining = LintTyped(AnalyzeTypes(model, opt.analysis), "", opt.rules, lint).findings;
+      result.before = CountBySeverity(result.remaining);
       result.verify_error = why;
       return result;
     }

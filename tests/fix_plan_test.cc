@@ -150,6 +150,17 @@ g (float[2] x) => (float[2] y) { y = Relu (x) })");
   EXPECT_EQ(m.SerializeAsString(), before);
 }
 
+TEST(FixPlan, ADeclinedPrecisionStillCountsTheFindingsItLeaves) {
+  onnx::ModelProto m = Parse(R"(<ir_version: 7, opset_import: ["" : 12]>
+g (float[2] a, double[2] b) => (float[2] c) { c = Add (a, b) })");
+  FixOptions opts;
+  opts.precision = kBfloat16;
+  const FixResult r = FixModel(m, opts);
+  EXPECT_THAT(r.verify_error, HasSubstr("opset 12"));
+  EXPECT_EQ(r.before.error, 1);
+  EXPECT_EQ(r.after().error, 1);  // nothing was changed, so nothing was fixed
+}
+
 // A model of training ops alone (the corpus's Adagrad) imports no ai.onnx: a Cast would
 // be a node of a domain it does not import, which the checker refuses. Rule and fixer
 // both say so, and nothing is edited.

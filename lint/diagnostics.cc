@@ -91,10 +91,29 @@ std::string Fingerprint(const Finding& f) {
 }
 
 size_t Utf8Length(std::string_view s, size_t i) {
+  // Unicode's well-formed sequences (Table 3-7): no overlong forms (C0, C1, E0 80..9F,
+  // F0 80..8F), no surrogates (ED A0..BF), nothing past U+10FFFF (F4 90.., F5..FF).
   const auto b = static_cast<unsigned char>(s[i]);
-  const size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
+  if (b < 0x80) return 1;
+  size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+  if (b >= 0xC2 && b <= 0xDF) {
+    n = 2;
+  } else if (b >= 0xE0 && b <= 0xEF) {
+    n = 3;
+    if (b == 0xE0) lo = 0xA0;
+    if (b == 0xED) hi = 0x9F;
+  } else if (b >= 0xF0 && b <= 0xF4) {
+    n = 4;
+    if (b == 0xF0) lo = 0x90;
+    if (b == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  const auto second = static_cast<unsigned char>(s[i + 1]);
+  if (second < lo || second > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
     if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
   }
   return n;
@@ -111,6 +130,27 @@ std::string ValidUtf8(std::string_view s) {
       continue;
     }
     out.append(s.data() + i, n);
+    i += n;
+  }
+  return out;
+}
+
+std::string PrintableLine(std::string_view s) {
+  const std::string valid = ValidUtf8(s);
+  std::string out;
+  out.reserve(valid.size());
+  for (size_t i = 0; i < valid.size();) {
+    const size_t n = Utf8Length(valid, i);
+    const auto b = static_cast<unsigned char>(valid[i]);
+    const auto b1 = n > 1 ? static_cast<unsigned char>(valid[i + 1]) : 0;
+    const auto b2 = n > 2 ? static_cast<unsigned char>(valid[i + 2]) : 0;
+    const bool control = (n == 1 && (b < 0x20 || b == 0x7F)) || (n == 2 && b == 0xC2 && b1 <= 0x9F) ||
+                         (n == 3 && b == 0xE2 && b1 == 0x80 && (b2 == 0xA8 || b2 == 0xA9));
+    if (control) {
+      out += ' ';
+    } else {
+      out.append(valid, i, n);
+    }
     i += n;
   }
   return out;

@@ -177,6 +177,11 @@ size_t Utf8Length(std::string_view s, size_t i);
 // `s` with every byte that is not valid UTF-8 replaced by U+FFFD: names in a model are
 // bytes, and a report is text a terminal, a browser or Python decodes.
 std::string ValidUtf8(std::string_view s);
+// `s` as one line of valid UTF-8 with no control character: every C0 and C1 control,
+// DEL and the Unicode line and paragraph separators become a space. For lines on a
+// terminal (errors, warnings), where a model's bytes could break the line or send
+// escape sequences.
+std::string PrintableLine(std::string_view s);
 
 // Graph path, node index, slot, rule, message: identical bytes for identical models.
 void SortFindings(std::vector<Finding>& findings);

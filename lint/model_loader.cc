@@ -317,7 +317,12 @@ onnx::ModelProto ParseModelText(const std::string& text, const std::string& orig
   onnx::OnnxParser parser(text.c_str());
   auto status = parser.Parse(model);
   if (!status.IsOK()) {
-    throw LoadError("'" + origin + "' is not valid ONNX text: " + OneLine(status.ErrorMessage()));
+    // The parser quotes the text around the error: from a binary file that is any bytes,
+    // of any length. The line stays short and valid UTF-8.
+    constexpr size_t kQuoted = 240;
+    std::string why = OneLine(status.ErrorMessage());
+    if (why.size() > kQuoted) why = why.substr(0, kQuoted) + "...";
+    throw LoadError("'" + origin + "' is not valid ONNX text: " + ValidUtf8(why));
   }
   return model;
 }

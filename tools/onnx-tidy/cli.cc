@@ -104,8 +104,13 @@ void AddLimitOptions(CLI::App* cmd, Options& opts) {
       ->check(CLI::Range(0, 100000));
 }
 
-void UsageError(const std::string& message) {
-  std::cerr << "onnx-tidy: error: " << message << " (see 'onnx-tidy --help')\n";
+// Every error is one printable line of valid UTF-8, whatever bytes the input put into it.
+void ErrorLine(const std::string& message) { std::cerr << "onnx-tidy: error: " << PrintableLine(message) << "\n"; }
+
+void UsageError(const std::string& message) { ErrorLine(message + " (see 'onnx-tidy --help')"); }
+
+void WarningLines(const std::string& path, const std::vector<std::string>& notices) {
+  for (const std::string& n : notices) std::cerr << PrintableLine(path + ": warning: " + n) << "\n";
 }
 
 // False (after one error line) when the settings cannot be used.
@@ -121,7 +126,7 @@ bool ResolveSettings(const Options& opts, Settings& out) {
     out = ResolveSettings(request);
     return true;
   } catch (const SettingsError& e) {
-    std::cerr << "onnx-tidy: error: " << e.what() << "\n";
+    ErrorLine(e.what());
     return false;
   }
 }
@@ -135,7 +140,7 @@ int RunCheck(const Options& opts) {
     try {
       baseline = Baseline::Load(opts.baseline);
     } catch (const std::runtime_error& e) {
-      std::cerr << "onnx-tidy: error: " << e.what() << "\n";
+      ErrorLine(e.what());
       return kExitFailure;
     }
   }
@@ -159,10 +164,10 @@ int RunCheck(const Options& opts) {
     ModelReport& r = reports.back();
     if (baseline && r.error.empty()) baseline->Apply(r);
     if (!r.error.empty()) {
-      std::cerr << "onnx-tidy: error: " << r.error << "\n";
+      ErrorLine(r.error);
       failed = true;
     }
-    for (const std::string& n : r.notices) std::cerr << r.path << ": warning: " << n << "\n";
+    WarningLines(r.path, r.notices);
   }
   if (opts.format == "json") {
     WriteJsonReport(reports, std::cout);
@@ -211,7 +216,7 @@ int RunReport(const Options& opts) {
       std::vector<ModelReport> more = ReadJsonReports(path);
       for (ModelReport& m : more) models.push_back(std::move(m));
     } catch (const std::runtime_error& e) {
-      std::cerr << "onnx-tidy: error: " << OneLine(e.what()) << "\n";
+      ErrorLine(e.what());
       return kExitFailure;
     }
   }
@@ -230,7 +235,7 @@ int RunReport(const Options& opts) {
       out.Write(text.str());
       out.Commit();
     } catch (const std::exception& e) {
-      std::cerr << "onnx-tidy: error: " << OneLine(e.what()) << "\n";
+      ErrorLine(e.what());
       return kExitFailure;
     }
   }
@@ -316,11 +321,11 @@ int RunFix(const Options& opts) {
       o.error = "internal error while fixing '" + path + "': " + e.what();
     }
     if (!o.error.empty()) {
-      std::cerr << "onnx-tidy: error: " << o.error << "\n";
+      ErrorLine(o.error);
       exit_code = kExitFailure;
     } else {
       const FixResult& r = o.result;
-      for (const std::string& n : r.notices) std::cerr << path << ": warning: " << n << "\n";
+      WarningLines(path, r.notices);
       if (!r.verify_error.empty()) WriteFixFailure(o, std::cerr);
       const bool undeployable = fix_opts.target != nullptr && !r.target_gaps.empty();
       if (exit_code == kExitClean &&
@@ -422,7 +427,7 @@ int RunCli(int argc, char** argv) {
     try {
       opts.models = ExpandModelPaths(opts.models);
     } catch (const std::runtime_error& e) {
-      std::cerr << "onnx-tidy: error: " << e.what() << "\n";
+      ErrorLine(e.what());
       return kExitFailure;
     }
   }

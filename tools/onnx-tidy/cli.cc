@@ -110,7 +110,7 @@ void ErrorLine(const std::string& message) { std::cerr << "onnx-tidy: error: " <
 void UsageError(const std::string& message) { ErrorLine(message + " (see 'onnx-tidy --help')"); }
 
 void WarningLines(const std::string& path, const std::vector<std::string>& notices) {
-  for (const std::string& n : notices) std::cerr << PrintableLine(path + ": warning: " + n) << "\n";
+  for (const std::string& n : notices) std::cerr << PrintableLine(path) << ": warning: " << PrintableLine(n) << "\n";
 }
 
 // False (after one error line) when the settings cannot be used.

@@ -57,23 +57,25 @@ void WriteRootCauses(const ModelReport& r, std::string& out) {
   if (r.root_causes.empty()) return;
   size_t explained = 0;
   for (const RootCause& rc : r.root_causes) explained += rc.findings.size();
-  out += "Root causes in " + r.path + ": " + Plural(static_cast<int>(r.root_causes.size()), "origin") +
-         (r.root_causes.size() == 1 ? " explains " : " explain ") + std::to_string(explained) + " of " +
-         Plural(static_cast<int>(r.findings.size()), "finding") + "\n";
+  out += PrintableLine("Root causes in " + r.path + ": " + Plural(static_cast<int>(r.root_causes.size()), "origin") +
+                       (r.root_causes.size() == 1 ? " explains " : " explain ") + std::to_string(explained) + " of " +
+                       Plural(static_cast<int>(r.findings.size()), "finding")) +
+         "\n";
   for (size_t i = 0; i < r.root_causes.size() && i < kTextRootCauses; ++i) {
     const RootCause& rc = r.root_causes[i];
-    out += "  " + Plural(static_cast<int>(rc.findings.size()), "finding") + ": " +
-           (rc.values.size() == 1 ? rc.dtype + " from " : "") + rc.origin;
+    std::string line = "  " + Plural(static_cast<int>(rc.findings.size()), "finding") + ": " +
+                       (rc.values.size() == 1 ? rc.dtype + " from " : "") + rc.origin;
     if (rc.values.size() > 1) {
       std::string names;
       for (size_t v = 0; v < rc.values.size() && v < kTextValues; ++v) names += (v ? ", '" : "'") + rc.values[v] + "'";
       if (rc.values.size() > kTextValues) names += ", ... " + std::to_string(rc.values.size() - kTextValues) + " more";
-      out += " (" + names + ")";
+      line += " (" + names + ")";
     }
-    if (!rc.graph.empty() && rc.graph != "main") out += " in " + rc.graph;
-    out += "\n";
+    if (!rc.graph.empty() && rc.graph != "main") line += " in " + rc.graph;
+    out += PrintableLine(line) + "\n";
     const RootCauseFix fix = FixForRootCause(rc, r);
-    out += fix.command.empty() ? "    no automatic fix: " + fix.reason + "\n" : "    fix: " + fix.command + "\n";
+    out +=
+        PrintableLine(fix.command.empty() ? "    no automatic fix: " + fix.reason : "    fix: " + fix.command) + "\n";
   }
   if (r.root_causes.size() > kTextRootCauses) {
     out += "  ... " + std::to_string(r.root_causes.size() - kTextRootCauses) + " more (--format json lists all)\n";
@@ -101,17 +103,22 @@ void WriteTextReport(const std::vector<ModelReport>& reports, std::ostream& stre
     warnings += r.Count(Severity::kWarning);
     infos += r.Count(Severity::kInfo);
     for (const Finding& f : r.findings) {
-      out += Where(r, f.location) + ": " + Paint(SeverityName(f.severity), SeverityColor(f.severity), options.color) +
-             ": " + f.message + " " + Paint("[" + f.rule + "]", "2", options.color) + "\n";
-      for (const std::string& n : f.notes) out += "    note: " + n + "\n";
+      // What comes from the model (names in messages, paths) is made printable piece by
+      // piece: a name could hold a newline or an escape sequence; our colours stay.
+      out += PrintableLine(Where(r, f.location)) + ": " +
+             Paint(SeverityName(f.severity), SeverityColor(f.severity), options.color) + ": " +
+             PrintableLine(f.message) + " " + Paint("[" + f.rule + "]", "2", options.color) + "\n";
+      for (const std::string& n : f.notes) out += "    note: " + PrintableLine(n) + "\n";
       for (const Provenance& p : f.provenance) {
-        out += "    note: " + (p.role.empty() ? "" : p.role + " ") + "'" + p.value + "' is " + p.dtype + ": " +
-               History(p) + "\n";
+        out += "    note: " +
+               PrintableLine((p.role.empty() ? "" : p.role + " ") + "'" + p.value + "' is " + p.dtype + ": " +
+                             History(p)) +
+               "\n";
       }
       if (f.fix) {
-        out += std::string("    fix (") + FixSafetyName(f.fix->safety) + "): " + f.fix->title;
-        if (!f.fix->reason.empty()) out += " -- " + f.fix->reason;
-        out += "\n";
+        std::string line = std::string("    fix (") + FixSafetyName(f.fix->safety) + "): " + f.fix->title;
+        if (!f.fix->reason.empty()) line += " -- " + f.fix->reason;
+        out += PrintableLine(line) + "\n";
       }
     }
   }

@@ -194,6 +194,23 @@ class BadInputTest(unittest.TestCase):
             with self.subTest(args=args):
                 self.assert_one_line_failure(run(*args))
 
+    def test_names_with_control_characters_stay_on_their_line(self):
+        # A node and an initializer whose names hold a newline, an escape sequence and NEL.
+        from onnx import TensorProto, helper
+        evil = "w\n\x1b[2Jcleared\u0085x"
+        graph = helper.make_graph([helper.make_node("MatMul", ["x", evil], ["y"], name="mm" + evil)], "g",
+                                  [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2])],
+                                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])],
+                                  [helper.make_tensor(evil, TensorProto.BFLOAT16, [2, 2], [0, 0, 0, 0])])
+        path = os.path.join(self.tmp.name, "names.onnx")
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+        proc = run("check", "--color", "never", path)
+        self.assertEqual(proc.returncode, 1)
+        self.assertNotIn("\x1b", proc.stdout)
+        self.assertIn("cleared", proc.stdout)
+        for line in proc.stdout.splitlines():  # Python splits at NEL too
+            self.assertRegex(line, r"^(" + re.escape(path) + r":|    |  |Found |Root causes )", line)
+
     def test_a_bad_file_loses_nothing_else(self):
         proc = run("check", "--format", "json", EXAMPLE, self.files["truncated.onnx"], CLEAN)
         self.assert_one_line_failure(proc)

@@ -210,6 +210,13 @@ class BadInputTest(unittest.TestCase):
         self.assertIn("cleared", proc.stdout)
         for line in proc.stdout.splitlines():  # Python splits at NEL too
             self.assertRegex(line, r"^(" + re.escape(path) + r":|    |  |Found |Root causes )", line)
+        # fix's report and its diff too.
+        for flag in ("--dry-run", "--diff"):
+            proc = run("fix", flag, path)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertNotIn("\x1b", proc.stdout + proc.stderr)
+            for line in proc.stdout.splitlines():
+                self.assertRegex(line, r"^(" + re.escape(path) + r"[: ]|---|\+\+\+|@@|[~+-] )", line)
 
     def test_a_bad_file_loses_nothing_else(self):
         proc = run("check", "--format", "json", EXAMPLE, self.files["truncated.onnx"], CLEAN)
